@@ -1,0 +1,107 @@
+package store
+
+import "time"
+
+// The `bson` tags below name the fields of document backends; they are plain
+// struct tags and cost this package no import. Enumerations (grant types,
+// response types, authentication methods) are stored as their OAuth wire
+// strings ("authorization_code", "code id_token", "client_secret_basic"): the
+// engine compares them with request values on the hot path, and the
+// management API converts them to Authlete's constant names at its edge.
+
+// Service is a tenant: one authorization server with its own issuer, policy,
+// clients and tokens. Its ID is its API key.
+type Service struct {
+	APIKey        int64  `bson:"apiKey"`
+	APISecretHash []byte `bson:"apiSecretHash"` // SHA-256 of the API secret; the secret itself is never stored
+
+	ServiceName string `bson:"serviceName"`
+	Issuer      string `bson:"issuer"`
+	Description string `bson:"description,omitempty"`
+
+	SupportedScopes           []Scope  `bson:"supportedScopes"`
+	SupportedGrantTypes       []string `bson:"supportedGrantTypes"`
+	SupportedResponseTypes    []string `bson:"supportedResponseTypes"`
+	SupportedTokenAuthMethods []string `bson:"supportedTokenAuthMethods"`
+
+	// Lifetimes, in seconds.
+	AccessTokenDuration       int64 `bson:"accessTokenDuration"`
+	RefreshTokenDuration      int64 `bson:"refreshTokenDuration"`
+	IDTokenDuration           int64 `bson:"idTokenDuration"`
+	AuthorizationCodeDuration int64 `bson:"authorizationCodeDuration"`
+	TicketDuration            int64 `bson:"ticketDuration"`
+
+	PKCERequired     bool `bson:"pkceRequired"`
+	PKCES256Required bool `bson:"pkceS256Required"`
+	RefreshTokenKept bool `bson:"refreshTokenKept"`
+	ScopeRequired    bool `bson:"scopeRequired"`
+
+	CreatedAt  time.Time `bson:"createdAt"`
+	ModifiedAt time.Time `bson:"modifiedAt"`
+}
+
+// Scope is a scope a service supports, with the text a consent page shows.
+type Scope struct {
+	Name         string `bson:"name"`
+	Description  string `bson:"description,omitempty"`
+	DefaultEntry bool   `bson:"defaultEntry,omitempty"`
+}
+
+// Client is an OAuth client of one service.
+type Client struct {
+	ServiceID        int64  `bson:"serviceId"`
+	ClientID         int64  `bson:"clientId"`
+	ClientSecretHash []byte `bson:"clientSecretHash,omitempty"` // SHA-256; empty for public clients
+	// ClientIDAlias is the string clients may send as client_id; unique within
+	// the service when non-empty.
+	ClientIDAlias        string `bson:"clientIdAlias,omitempty"`
+	ClientIDAliasEnabled bool   `bson:"clientIdAliasEnabled"`
+
+	ClientName      string   `bson:"clientName"`
+	Description     string   `bson:"description,omitempty"`
+	ClientType      string   `bson:"clientType"`      // "public" or "confidential"
+	ApplicationType string   `bson:"applicationType"` // "web" or "native"
+	Developer       string   `bson:"developer,omitempty"`
+	Contacts        []string `bson:"contacts,omitempty"`
+	LogoURI         string   `bson:"logoUri,omitempty"`
+	ClientURI       string   `bson:"clientUri,omitempty"`
+	PolicyURI       string   `bson:"policyUri,omitempty"`
+	TOSURI          string   `bson:"tosUri,omitempty"`
+
+	RedirectURIs    []string `bson:"redirectUris"`
+	GrantTypes      []string `bson:"grantTypes"`
+	ResponseTypes   []string `bson:"responseTypes"`
+	TokenAuthMethod string   `bson:"tokenAuthMethod"`
+	IDTokenSignAlg  string   `bson:"idTokenSignAlg"`
+	JWKSURI         string   `bson:"jwksUri,omitempty"`
+	JWKS            string   `bson:"jwks,omitempty"`
+
+	PKCERequired     bool `bson:"pkceRequired"`
+	PKCES256Required bool `bson:"pkceS256Required"`
+
+	// RequestableScopes, when RequestableScopesEnabled, limits the scopes this
+	// client may request to a subset of the service's.
+	RequestableScopesEnabled bool     `bson:"requestableScopesEnabled"`
+	RequestableScopes        []string `bson:"requestableScopes,omitempty"`
+	// Lifetime overrides in seconds; 0 means "use the service's".
+	AccessTokenDuration  int64 `bson:"accessTokenDuration,omitempty"`
+	RefreshTokenDuration int64 `bson:"refreshTokenDuration,omitempty"`
+
+	CreatedAt  time.Time `bson:"createdAt"`
+	ModifiedAt time.Time `bson:"modifiedAt"`
+}
+
+// Ticket is the stored side of an opaque single-use handle. Only the hash of
+// the handle is kept: the raw value exists in the frontend's hands alone.
+type Ticket struct {
+	ServiceID int64  `bson:"serviceId"`
+	Hash      string `bson:"hash"` // base64url SHA-256 of the raw ticket
+	// Kind says which follow-up call the ticket is for ("authorization",
+	// "password"); the engine refuses a ticket of another kind.
+	Kind string `bson:"kind"`
+	// Payload is the engine's serialized state for the follow-up call; opaque
+	// to the store.
+	Payload   []byte    `bson:"payload"`
+	CreatedAt time.Time `bson:"createdAt"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors returned (wrapped) by every backend. See the package
+// documentation for their meaning.
+var (
+	ErrNotFound      = errors.New("store: not found")
+	ErrAlreadyExists = errors.New("store: already exists")
+	ErrConsumed      = errors.New("store: already consumed")
+	ErrUnavailable   = errors.New("store: unavailable")
+)
+
+// Store is the whole persistence contract of the engine.
+type Store interface {
+	ServiceStore
+	ClientStore
+	TicketStore
+
+	// Ping reports whether the backend is reachable (ErrUnavailable if not).
+	Ping(ctx context.Context) error
+	// Close releases the backend's resources.
+	Close(ctx context.Context) error
+}
+
+// Page selects the half-open range [Start, End) of a listing ordered by
+// creation time (then by identifier, so the order is total and stable).
+type Page struct {
+	Start int
+	End   int
+}
+
+// ServiceStore persists services (tenants). A service's ID is its API key.
+type ServiceStore interface {
+	// CreateService stores a new service; ErrAlreadyExists if the API key is taken.
+	CreateService(ctx context.Context, svc Service) error
+	// GetService returns the service or ErrNotFound.
+	GetService(ctx context.Context, serviceID int64) (Service, error)
+	// ListServices returns one page of services and the total number of services.
+	ListServices(ctx context.Context, page Page) ([]Service, int, error)
+	// UpdateService replaces a stored service; ErrNotFound if it does not exist.
+	UpdateService(ctx context.Context, svc Service) error
+	// DeleteService deletes a service together with everything it owns
+	// (clients, tickets); ErrNotFound if it does not exist.
+	DeleteService(ctx context.Context, serviceID int64) error
+}
+
+// ClientStore persists the clients of a service.
+type ClientStore interface {
+	// CreateClient stores a new client of c.ServiceID; ErrAlreadyExists if its
+	// client ID or its (non-empty) alias is taken within the service.
+	CreateClient(ctx context.Context, c Client) error
+	// GetClient returns a client by its numeric ID, or ErrNotFound.
+	GetClient(ctx context.Context, serviceID, clientID int64) (Client, error)
+	// GetClientByAlias returns a client by its alias, or ErrNotFound.
+	GetClientByAlias(ctx context.Context, serviceID int64, alias string) (Client, error)
+	// ListClients returns one page of the service's clients and their total number.
+	ListClients(ctx context.Context, serviceID int64, page Page) ([]Client, int, error)
+	// UpdateClient replaces a stored client; ErrNotFound if it does not exist,
+	// ErrAlreadyExists if its new alias is taken by another client.
+	UpdateClient(ctx context.Context, c Client) error
+	// DeleteClient deletes a client; ErrNotFound if it does not exist.
+	DeleteClient(ctx context.Context, serviceID, clientID int64) error
+}
+
+// TicketStore persists tickets: the opaque, single-use handles a frontend
+// carries between an engine call and its follow-up (for example from
+// /auth/authorization to /auth/authorization/issue).
+type TicketStore interface {
+	// CreateTicket stores a ticket; ErrAlreadyExists if its hash is taken.
+	CreateTicket(ctx context.Context, t Ticket) error
+	// ConsumeTicket marks the ticket with this hash used. Exactly one caller
+	// ever consumes a ticket: it gets the record and a nil error. Every later
+	// caller gets the record and ErrConsumed, so the engine can tell a replay
+	// from a guess. An unknown hash gets ErrNotFound. Expiry is not checked
+	// here; the caller compares ExpiresAt with its clock.
+	ConsumeTicket(ctx context.Context, serviceID int64, hash string) (Ticket, error)
+	// DeleteExpiredTickets removes, across all services, the tickets (and
+	// their consumption marks) that expired before the given time, and
+	// reports how many tickets it removed. It is housekeeping only.
+	DeleteExpiredTickets(ctx context.Context, before time.Time) (int, error)
+}
