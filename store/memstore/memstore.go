@@ -1,0 +1,126 @@
+// Package memstore is the embedded in-memory backend: the default of `go run .`
+// and a real backend for tests, held to the same conformance suite as the
+// MongoDB backend.
+//
+// One RWMutex guards everything. That is simple and fast enough for a single
+// process; the memstore is not meant to be shared by several engine
+// instances (use mongostore for that). Records are deep-copied on the way in
+// and on the way out, so no caller ever shares memory with stored state, and
+// times are truncated to the millisecond and put in UTC exactly as a document
+// backend would store them.
+package memstore
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-oss/gatehouse/store"
+)
+
+// Store is the in-memory backend. The zero value is not usable; call New.
+type Store struct {
+	mu       sync.RWMutex
+	services map[int64]store.Service
+	clients  map[clientKey]store.Client
+	aliases  map[aliasKey]int64 // alias → client ID, per service
+	tickets  map[ticketKey]*ticket
+}
+
+type clientKey struct {
+	service, client int64
+}
+
+type aliasKey struct {
+	service int64
+	alias   string
+}
+
+type ticketKey struct {
+	service int64
+	hash    string
+}
+
+type ticket struct {
+	rec      store.Ticket
+	consumed bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		services: make(map[int64]store.Service),
+		clients:  make(map[clientKey]store.Client),
+		aliases:  make(map[aliasKey]int64),
+		tickets:  make(map[ticketKey]*ticket),
+	}
+}
+
+// Ping always succeeds: the memory is always there.
+func (s *Store) Ping(context.Context) error { return nil }
+
+// Close drops nothing; the store lives as long as the process.
+func (s *Store) Close(context.Context) error { return nil }
+
+// storedTime is the form in which every backend keeps a time.
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.Truncate(time.Millisecond).UTC()
+}
+
+// page cuts the half-open range p out of an ordered listing.
+func page[T any](all []T, p store.Page) []T {
+	start, end := max(p.Start, 0), min(p.End, len(all))
+	if start >= end {
+		return nil
+	}
+	return all[start:end]
+}
+
+// sortByCreation orders records by creation time, then by id: the listing
+// order of the contract.
+func sortByCreation[T any](recs []T, created func(T) time.Time, id func(T) int64) {
+	sort.Slice(recs, func(i, j int) bool {
+		ci, cj := created(recs[i]), created(recs[j])
+		if !ci.Equal(cj) {
+			return ci.Before(cj)
+		}
+		return id(recs[i]) < id(recs[j])
+	})
+}
+
+func cloneService(s store.Service) store.Service {
+	s.APISecretHash = slices.Clone(s.APISecretHash)
+	s.SupportedScopes = slices.Clone(s.SupportedScopes)
+	s.SupportedGrantTypes = slices.Clone(s.SupportedGrantTypes)
+	s.SupportedResponseTypes = slices.Clone(s.SupportedResponseTypes)
+	s.SupportedTokenAuthMethods = slices.Clone(s.SupportedTokenAuthMethods)
+	s.CreatedAt = storedTime(s.CreatedAt)
+	s.ModifiedAt = storedTime(s.ModifiedAt)
+	return s
+}
+
+func cloneClient(c store.Client) store.Client {
+	c.ClientSecretHash = slices.Clone(c.ClientSecretHash)
+	c.Contacts = slices.Clone(c.Contacts)
+	c.RedirectURIs = slices.Clone(c.RedirectURIs)
+	c.GrantTypes = slices.Clone(c.GrantTypes)
+	c.ResponseTypes = slices.Clone(c.ResponseTypes)
+	c.RequestableScopes = slices.Clone(c.RequestableScopes)
+	c.CreatedAt = storedTime(c.CreatedAt)
+	c.ModifiedAt = storedTime(c.ModifiedAt)
+	return c
+}
+
+func cloneTicket(t store.Ticket) store.Ticket {
+	t.Payload = slices.Clone(t.Payload)
+	t.CreatedAt = storedTime(t.CreatedAt)
+	t.ExpiresAt = storedTime(t.ExpiresAt)
+	return t
+}
