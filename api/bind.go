@@ -1,0 +1,187 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse-oss/gatehouse/service"
+	"github.com/gatehouse-oss/gatehouse/store"
+)
+
+// newValidator returns a validator that names fields by their JSON names, so
+// that a 400 speaks the caller's language ("redirectUris[0]").
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	return v
+}
+
+// bindJSON decodes a management request body into dst strictly: JSON only,
+// one object, no unknown fields, every value of the declared type — so a
+// `{"$ne": ""}` where a string belongs is a 400, never a query operator
+// (SECURITY D01). It returns the fields that break dst's validate tags; the
+// caller adds the engine's own findings so that one 400 names them all.
+func (s *server) bindJSON(c echo.Context, dst any) ([]service.FieldError, error) {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return nil, service.Malformed("Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return nil, decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, service.Malformed("the body must hold exactly one JSON object")
+	}
+	return s.tagProblems(dst)
+}
+
+// decodeError explains why a body could not be decoded, naming the field
+// where the decoder knows it.
+func decodeError(err error) error {
+	var (
+		typeErr  *json.UnmarshalTypeError
+		syntax   *json.SyntaxError
+		tooLarge *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return service.TooLarge(tooLarge.Limit)
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return service.InvalidFields([]service.FieldError{{
+			Field: typeErr.Field, Message: fmt.Sprintf("must be of type %s, not a JSON %s", jsonType(typeErr.Type), typeErr.Value),
+		}})
+	case errors.As(err, &syntax), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return service.Malformed("the body is not valid JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return service.InvalidFields([]service.FieldError{{Field: field, Message: "unknown field"}})
+	default:
+		return service.Malformed("the body is not a valid JSON object")
+	}
+}
+
+// jsonType names a Go type the way a JSON caller thinks of it.
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	default:
+		return "object"
+	}
+}
+
+// tagProblems checks v against its validate tags and returns the failures
+// as field errors.
+func (s *server) tagProblems(v any) ([]service.FieldError, error) {
+	return tagProblems(s.validate, v)
+}
+
+func tagProblems(validate *validator.Validate, v any) ([]service.FieldError, error) {
+	err := validate.Struct(v)
+	var verrs validator.ValidationErrors
+	switch {
+	case err == nil:
+		return nil, nil
+	case !errors.As(err, &verrs):
+		return nil, service.Internal(fmt.Errorf("validate: %w", err))
+	}
+	fields := make([]service.FieldError, 0, len(verrs))
+	for _, fe := range verrs {
+		// The namespace starts with the Go type name: drop it.
+		_, field, _ := strings.Cut(fe.Namespace(), ".")
+		fields = append(fields, service.FieldError{Field: field, Message: ruleMessage(fe)})
+	}
+	return fields, nil
+}
+
+// invalid answers a body with bad fields: those found at the edge (tags,
+// enumerations) and the engine's findings on the other fields. A field the
+// edge already rejected is not judged again: the engine saw a placeholder.
+func invalid(edge, engine []service.FieldError) error {
+	all := slices.Clone(edge)
+	for _, f := range engine {
+		if !slices.ContainsFunc(edge, func(e service.FieldError) bool { return e.Field == f.Field }) {
+			all = append(all, f)
+		}
+	}
+	return service.InvalidFields(all)
+}
+
+func ruleMessage(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "max":
+		if fe.Kind() == reflect.Slice {
+			return "at most " + fe.Param() + " entries"
+		}
+		return "at most " + fe.Param() + " characters"
+	case "min":
+		return "at least " + fe.Param()
+	case "email":
+		return "must be an email address"
+	default:
+		return "fails rule " + fe.Tag()
+	}
+}
+
+// Page sizes of listings.
+const (
+	defaultPageSize = 20
+	maxPageSize     = 1000
+)
+
+// bindPage reads the start and end query parameters of a listing: the
+// half-open range [start, end), at most maxPageSize long.
+func bindPage(c echo.Context) (store.Page, error) {
+	var fields []service.FieldError
+	num := func(name string, def int) int {
+		raw := c.QueryParam(name)
+		if raw == "" {
+			return def
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 {
+			fields = append(fields, service.FieldError{Field: name, Message: "must be a non-negative integer"})
+		}
+		return n
+	}
+	start := num("start", 0)
+	end := num("end", start+defaultPageSize)
+	if len(fields) == 0 && (end < start || end-start > maxPageSize) {
+		fields = append(fields, service.FieldError{Field: "end", Message: fmt.Sprintf("must be at least start and at most start+%d", maxPageSize)})
+	}
+	if len(fields) > 0 {
+		return store.Page{}, service.InvalidFields(fields)
+	}
+	return store.Page{Start: start, End: end}, nil
+}
