@@ -58,12 +58,8 @@ func (s *Store) ListClients(_ context.Context, serviceID int64, p store.Page) ([
 			all = append(all, c)
 		}
 	}
-	sortByCreation(all, func(c store.Client) time.Time { return c.CreatedAt }, func(c store.Client) int64 { return c.ClientID })
-	var out []store.Client
-	for _, c := range page(all, p) {
-		out = append(out, cloneClient(c))
-	}
-	return out, len(all), nil
+	page := listPage(all, p, func(c store.Client) time.Time { return c.CreatedAt }, func(c store.Client) int64 { return c.ClientID }, cloneClient)
+	return page, len(all), nil
 }
 
 // UpdateClient implements store.ClientStore.

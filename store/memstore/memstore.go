@@ -74,25 +74,25 @@ func storedTime(t time.Time) time.Time {
 	return t.Truncate(time.Millisecond).UTC()
 }
 
-// page cuts the half-open range p out of an ordered listing.
-func page[T any](all []T, p store.Page) []T {
+// listPage orders records by creation time, then by id (the listing order of
+// the contract), cuts the half-open range p out of them and returns copies.
+func listPage[T any](all []T, p store.Page, created func(T) time.Time, id func(T) int64, clone func(T) T) []T {
+	sort.Slice(all, func(i, j int) bool {
+		ci, cj := created(all[i]), created(all[j])
+		if !ci.Equal(cj) {
+			return ci.Before(cj)
+		}
+		return id(all[i]) < id(all[j])
+	})
 	start, end := max(p.Start, 0), min(p.End, len(all))
 	if start >= end {
 		return nil
 	}
-	return all[start:end]
-}
-
-// sortByCreation orders records by creation time, then by id: the listing
-// order of the contract.
-func sortByCreation[T any](recs []T, created func(T) time.Time, id func(T) int64) {
-	sort.Slice(recs, func(i, j int) bool {
-		ci, cj := created(recs[i]), created(recs[j])
-		if !ci.Equal(cj) {
-			return ci.Before(cj)
-		}
-		return id(recs[i]) < id(recs[j])
-	})
+	out := make([]T, 0, end-start)
+	for _, r := range all[start:end] {
+		out = append(out, clone(r))
+	}
+	return out
 }
 
 func cloneService(s store.Service) store.Service {

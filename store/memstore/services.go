@@ -38,12 +38,8 @@ func (s *Store) ListServices(_ context.Context, p store.Page) ([]store.Service, 
 	for _, svc := range s.services {
 		all = append(all, svc)
 	}
-	sortByCreation(all, func(s store.Service) time.Time { return s.CreatedAt }, func(s store.Service) int64 { return s.APIKey })
-	var out []store.Service
-	for _, svc := range page(all, p) {
-		out = append(out, cloneService(svc))
-	}
-	return out, len(all), nil
+	page := listPage(all, p, func(s store.Service) time.Time { return s.CreatedAt }, func(s store.Service) int64 { return s.APIKey }, cloneService)
+	return page, len(all), nil
 }
 
 // UpdateService implements store.ServiceStore.
