@@ -1,0 +1,41 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse-oss/gatehouse/store"
+)
+
+// Kinds of claim. A claim's key is unique within its service and kind.
+const claimTicket = "ticket" // key: the ticket's hash
+
+// claimDoc marks a single-use record as used. Its only job is to exist: the
+// unique index on {serviceId, kind, key} lets exactly one insert succeed,
+// which is atomic on FerretDB as on MongoDB, where a read-modify-write of the
+// record itself is not atomic on FerretDB (see the package documentation).
+type claimDoc struct {
+	ID        string `bson:"_id"`
+	ServiceID int64  `bson:"serviceId"`
+	Kind      string `bson:"kind"`
+	Key       string `bson:"key"`
+	// ExpiresAt is the claimed record's expiry, so the sweep can remove the
+	// claim along with (after) the record.
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+// claim records the single use of (kind, key) in the service. It returns nil
+// to the one caller that claims first and an error wrapping store.ErrConsumed
+// to every later one.
+func (s *Store) claim(ctx context.Context, op string, serviceID int64, kind, key string, expiresAt time.Time) error {
+	id, err := newID()
+	if err != nil {
+		return err
+	}
+	_, err = s.claims.InsertOne(ctx, claimDoc{ID: id, ServiceID: serviceID, Kind: kind, Key: key, ExpiresAt: expiresAt})
+	if isDuplicateKey(err) {
+		return fmt.Errorf("mongostore: %s: %w", op, store.ErrConsumed)
+	}
+	return wrap(op, err)
+}
