@@ -1,0 +1,117 @@
+// Command gatehouse runs the Gatehouse engine: a multi-tenant OAuth 2.0 and
+// OpenID Connect protocol engine offered as a JSON REST API.
+//
+// Configuration comes from flags and GATEHOUSE_* environment variables (a
+// flag wins over its variable) and is read here only; every package below
+// gets plain structs. See README.md for the table of settings.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// contract is the OpenAPI document, served at /openapi.yaml.
+//
+//go:embed openapi.yaml
+var contract []byte
+
+func main() {
+	cfg, err := loadConfig(os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gatehouse:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		slog.Error("gatehouse stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything the process is told.
+type config struct {
+	Addr        string
+	MongoURI    string
+	MongoDB     string
+	AdminKey    string
+	AdminSecret string
+	SeedFile    string
+	LogLevel    slog.Level
+}
+
+// loadConfig reads flags over environment variables and reports every bad
+// setting at once.
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	fs := flag.NewFlagSet("gatehouse", flag.ContinueOnError)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg config
+	var level string
+	fs.StringVar(&cfg.Addr, "addr", env("GATEHOUSE_ADDR", ":8080"), "listen address (GATEHOUSE_ADDR)")
+	fs.StringVar(&cfg.MongoURI, "mongo-uri", env("GATEHOUSE_MONGO_URI", ""), "MongoDB URI; empty runs the in-memory store (GATEHOUSE_MONGO_URI)")
+	fs.StringVar(&cfg.MongoDB, "mongo-db", env("GATEHOUSE_MONGO_DB", "gatehouse"), "MongoDB database name (GATEHOUSE_MONGO_DB)")
+	fs.StringVar(&cfg.SeedFile, "seed", env("GATEHOUSE_SEED", ""), "JSON or YAML file of services and clients applied at start (GATEHOUSE_SEED)")
+	fs.StringVar(&level, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
+	// Secrets come from the environment only: flags show up in process lists.
+	cfg.AdminKey, cfg.AdminSecret = getenv("GATEHOUSE_ADMIN_KEY"), getenv("GATEHOUSE_ADMIN_SECRET")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	var errs []error
+	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", level))
+	}
+	if (cfg.AdminKey == "") != (cfg.AdminSecret == "") {
+		errs = append(errs, errors.New("set both GATEHOUSE_ADMIN_KEY and GATEHOUSE_ADMIN_SECRET, or neither"))
+	}
+	if cfg.AdminSecret != "" && len(cfg.AdminSecret) < 32 {
+		errs = append(errs, errors.New("GATEHOUSE_ADMIN_SECRET must be at least 32 characters"))
+	}
+	if cfg.MongoURI != "" && cfg.MongoDB == "" {
+		errs = append(errs, errors.New("GATEHOUSE_MONGO_DB must not be empty"))
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// Timeouts of the HTTP server (SECURITY D11: no slowloris) and of shutdown.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 25 * time.Second
+)
+
+// serve runs srv until ctx ends, then shuts it down gracefully: the listener
+// closes at once and in-flight requests get shutdownTimeout to finish.
+func serve(ctx context.Context, srv *http.Server, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
