@@ -11,19 +11,6 @@ import (
 	"github.com/gatehouse-oss/gatehouse/store"
 )
 
-// fieldsOf returns the names of the bad fields of an InvalidFields error.
-func fieldsOf(t *testing.T, err error) []string {
-	t.Helper()
-	if kindOf(t, err) != KindInvalid {
-		t.Fatalf("error = %v, want Invalid", err)
-	}
-	var names []string
-	for _, f := range err.(*Error).Fields {
-		names = append(names, f.Field)
-	}
-	return names
-}
-
 func TestRedirectURIRegistration(t *testing.T) {
 	cases := []struct {
 		name, uri, appType string
