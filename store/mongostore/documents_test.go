@@ -34,7 +34,7 @@ func TestStoredDocumentsHoldNoSecrets(t *testing.T) {
 	}
 	for _, coll := range []string{"services", "clients", "tickets", "claims"} {
 		var doc bson.M
-		if err := d.db.Collection(coll).FindOne(ctx, bson.D{}).Decode(&doc); err != nil {
+		if err := d.DB.Collection(coll).FindOne(ctx, bson.D{}).Decode(&doc); err != nil {
 			t.Fatalf("read %s: %v", coll, err)
 		}
 		for field := range doc {
@@ -70,7 +70,7 @@ func TestClaimsAreRemoved(t *testing.T) {
 	}
 	claims := func() int64 {
 		t.Helper()
-		n, err := d.db.Collection("claims").CountDocuments(ctx, bson.D{})
+		n, err := d.DB.Collection("claims").CountDocuments(ctx, bson.D{})
 		if err != nil {
 			t.Fatal(err)
 		}

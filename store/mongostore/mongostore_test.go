@@ -2,71 +2,28 @@ package mongostore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net"
-	"os"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gatehouse-oss/gatehouse/store"
 	"github.com/gatehouse-oss/gatehouse/store/mongostore"
+	"github.com/gatehouse-oss/gatehouse/store/mongostore/mongotest"
 	"github.com/gatehouse-oss/gatehouse/store/storetest"
 )
 
-// testURI returns the server the tests run against, from
-// GATEHOUSE_TEST_MONGO_URI (scripts/with-ferretdb.sh sets it). Without one the
-// test is skipped, except when GATEHOUSE_TEST_MONGO_REQUIRED=1: CI sets that,
-// so that a run that silently skipped the production backend fails.
-func testURI(t *testing.T) string {
-	t.Helper()
-	uri := os.Getenv("GATEHOUSE_TEST_MONGO_URI")
-	if uri != "" {
-		return uri
-	}
-	if os.Getenv("GATEHOUSE_TEST_MONGO_REQUIRED") == "1" {
-		t.Fatal("GATEHOUSE_TEST_MONGO_URI is empty but GATEHOUSE_TEST_MONGO_REQUIRED=1; run the tests through scripts/with-ferretdb.sh")
-	}
-	t.Skip("GATEHOUSE_TEST_MONGO_URI is empty; run through scripts/with-ferretdb.sh to test against FerretDB")
-	return ""
-}
+// testDB is a throwaway database of the test server.
+type testDB struct{ mongotest.Database }
 
-// testDB is a database that exists for one test only: a random name, dropped
-// when the test ends.
-type testDB struct {
-	uri, name string
-	db        *mongo.Database // a direct connection, to look behind the store
-}
-
-func newTestDB(t *testing.T) testDB {
-	t.Helper()
-	uri := testURI(t)
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := "gatehouse_test_" + hex.EncodeToString(b)
-
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second))
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if err := client.Database(name).Drop(ctx); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-		_ = client.Disconnect(ctx)
-	})
-	return testDB{uri: uri, name: name, db: client.Database(name)}
-}
+func newTestDB(t *testing.T) testDB { return testDB{mongotest.New(t)} }
 
 // open opens a store on the test database and closes it at the end of the test.
 func (d testDB) open(t *testing.T) *mongostore.Store {
 	t.Helper()
-	s, err := mongostore.Open(t.Context(), mongostore.Config{URI: d.uri, Database: d.name, Timeout: 30 * time.Second})
+	s, err := mongostore.Open(t.Context(), mongostore.Config{URI: d.URI, Database: d.Name, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -75,7 +32,7 @@ func (d testDB) open(t *testing.T) *mongostore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	testURI(t) // decide skip or fail once, not in every subtest
+	mongotest.URI(t) // decide skip or fail once, not in every subtest
 	storetest.Run(t, func(t *testing.T) store.Store { return newTestDB(t).open(t) })
 }
 
@@ -84,9 +41,9 @@ func TestConformance(t *testing.T) {
 func TestOpenTwiceKeepsIndexes(t *testing.T) {
 	d := newTestDB(t)
 	d.open(t)
-	first := indexSpecs(t, d.db)
+	first := indexSpecs(t, d.DB)
 	d.open(t)
-	if second := indexSpecs(t, d.db); !equalSets(first, second) {
+	if second := indexSpecs(t, d.DB); !equalSets(first, second) {
 		t.Fatalf("indexes changed on second Open:\nfirst:  %v\nsecond: %v", first, second)
 	}
 	// FerretDB 1.24 accepts but does not report "sparse" (measured), so the
@@ -189,7 +146,7 @@ func TestUnreachableServerIsUnavailable(t *testing.T) {
 
 func TestClosedStoreIsUnavailable(t *testing.T) {
 	d := newTestDB(t)
-	s, err := mongostore.Open(t.Context(), mongostore.Config{URI: d.uri, Database: d.name})
+	s, err := mongostore.Open(t.Context(), mongostore.Config{URI: d.URI, Database: d.Name})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
