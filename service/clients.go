@@ -65,7 +65,7 @@ func (e *Engine) CreateClient(ctx context.Context, svc store.Service, in store.C
 	case errors.Is(err, store.ErrAlreadyExists):
 		return store.Client{}, "", newError(resClientIDSpace, err)
 	case err != nil:
-		return store.Client{}, "", storeError(err, resClientNotFound, `""`)
+		return store.Client{}, "", AsError(err)
 	}
 	c, err := e.getClientByID(ctx, svc.APIKey, in.ClientID)
 	return c, secret, err
@@ -121,7 +121,7 @@ func (e *Engine) getClientByID(ctx context.Context, serviceID, clientID int64) (
 func (e *Engine) ListClients(ctx context.Context, serviceID int64, page store.Page) ([]store.Client, int, error) {
 	list, total, err := e.store.ListClients(ctx, serviceID, page)
 	if err != nil {
-		return nil, 0, storeError(err, resClientNotFound, `""`)
+		return nil, 0, AsError(err)
 	}
 	return list, total, nil
 }

@@ -72,7 +72,7 @@ func (e *Engine) seedService(ctx context.Context, ss SeedService) error {
 		err = e.store.CreateService(ctx, svc)
 	}
 	if err != nil {
-		return storeError(err, resServiceNotFound, svc.APIKey)
+		return AsError(err)
 	}
 	for j, sc := range ss.Clients {
 		if err := e.seedClient(ctx, svc, sc); err != nil {
@@ -113,7 +113,7 @@ func (e *Engine) seedClient(ctx context.Context, svc store.Service, sc SeedClien
 		return newError(resClientAliasTaken, err, c.ClientIDAlias)
 	}
 	if err != nil {
-		return storeError(err, resClientNotFound, fmt.Sprint(c.ClientID))
+		return AsError(err)
 	}
 	return nil
 }

@@ -108,7 +108,7 @@ func (e *Engine) CreateService(ctx context.Context, in store.Service) (store.Ser
 	case errors.Is(err, store.ErrAlreadyExists):
 		return store.Service{}, "", newError(resServiceIDSpace, err)
 	case err != nil:
-		return store.Service{}, "", storeError(err, resServiceNotFound, in.APIKey)
+		return store.Service{}, "", AsError(err)
 	}
 	svc, err := e.GetService(ctx, in.APIKey)
 	return svc, secret, err
@@ -127,7 +127,7 @@ func (e *Engine) GetService(ctx context.Context, apiKey int64) (store.Service, e
 func (e *Engine) ListServices(ctx context.Context, page store.Page) ([]store.Service, int, error) {
 	list, total, err := e.store.ListServices(ctx, page)
 	if err != nil {
-		return nil, 0, storeError(err, resServiceNotFound, 0)
+		return nil, 0, AsError(err)
 	}
 	return list, total, nil
 }
