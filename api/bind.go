@@ -160,6 +160,9 @@ const (
 	maxPageSize     = 1000
 )
 
+// maxPageStart bounds start, so that start+maxPageSize cannot overflow.
+const maxPageStart = 1 << 30
+
 // bindPage reads the start and end query parameters of a listing: the
 // half-open range [start, end), at most maxPageSize long.
 func bindPage(c echo.Context) (store.Page, error) {
@@ -170,8 +173,9 @@ func bindPage(c echo.Context) (store.Page, error) {
 			return def
 		}
 		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 {
-			fields = append(fields, service.FieldError{Field: name, Message: "must be a non-negative integer"})
+		if err != nil || n < 0 || n > maxPageStart+maxPageSize {
+			fields = append(fields, service.FieldError{Field: name, Message: fmt.Sprintf("must be an integer from 0 to %d", maxPageStart+maxPageSize)})
+			return 0
 		}
 		return n
 	}
@@ -181,7 +185,7 @@ func bindPage(c echo.Context) (store.Page, error) {
 		fields = append(fields, service.FieldError{Field: "end", Message: fmt.Sprintf("must be at least start and at most start+%d", maxPageSize)})
 	}
 	if len(fields) > 0 {
-		return store.Page{}, service.InvalidFields(fields)
+		return store.Page{}, service.InvalidQuery(fields)
 	}
 	return store.Page{Start: start, End: end}, nil
 }

@@ -41,7 +41,10 @@ func (s *server) handleError(err error, c echo.Context) {
 	if e.Kind == service.KindInternal || e.Kind == service.KindUnavailable {
 		s.log.Error("call failed", "request_id", requestIDOf(c), "route", c.Path(), "code", e.Code, "error", e.Error())
 	}
+	// An error answer is about one request at one moment: never cache it.
 	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
 	if e.Kind == service.KindUnauthorized {
 		h.Set(echo.HeaderWWWAuthenticate, `Basic realm="gatehouse", charset="UTF-8"`)
 	}

@@ -65,20 +65,26 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/health/ready", s.ready)
 	e.GET("/openapi.yaml", s.contract)
 
+	// Middleware is attached per route, not per group: echo gives a group
+	// with middleware catch-all routes, which would turn a wrong method into
+	// a 404 instead of a 405. Credentials are checked before the body limit,
+	// so that a stranger gets 401 whatever they send.
 	limit := bodyLimit(cfg.ManagementBodyLimit)
-	admin := e.Group("/api/service", noStore, limit, s.requireAdmin)
-	admin.POST("/create", s.createService)
-	admin.GET("/get/list", s.listServices)
-	admin.GET("/get/:apiKey", s.getService)
-	admin.POST("/update/:apiKey", s.updateService)
-	admin.DELETE("/delete/:apiKey", s.deleteService)
+	asAdmin := []echo.MiddlewareFunc{noStore, s.requireAdmin, limit}
+	admin := e.Group("/api/service")
+	admin.POST("/create", s.createService, asAdmin...)
+	admin.GET("/get/list", s.listServices, asAdmin...)
+	admin.GET("/get/:apiKey", s.getService, asAdmin...)
+	admin.POST("/update/:apiKey", s.updateService, asAdmin...)
+	admin.DELETE("/delete/:apiKey", s.deleteService, asAdmin...)
 
-	clients := e.Group("/api/client", noStore, limit, s.requireService)
-	clients.POST("/create", s.createClient)
-	clients.GET("/get/list", s.listClients)
-	clients.GET("/get/:clientIdentifier", s.getClient)
-	clients.POST("/update/:clientId", s.updateClient)
-	clients.DELETE("/delete/:clientIdentifier", s.deleteClient)
-	clients.GET("/secret/refresh/:clientIdentifier", s.refreshClientSecret)
+	asService := []echo.MiddlewareFunc{noStore, s.requireService, limit}
+	clients := e.Group("/api/client")
+	clients.POST("/create", s.createClient, asService...)
+	clients.GET("/get/list", s.listClients, asService...)
+	clients.GET("/get/:clientIdentifier", s.getClient, asService...)
+	clients.POST("/update/:clientId", s.updateClient, asService...)
+	clients.DELETE("/delete/:clientIdentifier", s.deleteClient, asService...)
+	clients.GET("/secret/refresh/:clientIdentifier", s.refreshClientSecret, asService...)
 	return e
 }

@@ -131,7 +131,7 @@ func (e *Engine) ListClients(ctx context.Context, serviceID int64, page store.Pa
 // (it gets one, returned once) or public (it loses it).
 func (e *Engine) UpdateClient(ctx context.Context, svc store.Service, clientID int64, in store.Client) (store.Client, string, error) {
 	if in.ClientID != 0 && in.ClientID != clientID {
-		return store.Client{}, "", newError(resClientIDMismatch, nil, in.ClientID, clientID)
+		return store.Client{}, "", InvalidFields([]FieldError{{Field: "clientId", Message: "does not match the clientId of the path"}})
 	}
 	old, err := e.getClientByID(ctx, svc.APIKey, clientID)
 	if err != nil {

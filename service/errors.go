@@ -76,6 +76,13 @@ func InvalidFields(fields []FieldError) *Error {
 	return e
 }
 
+// InvalidQuery reports bad query parameters (400).
+func InvalidQuery(fields []FieldError) *Error {
+	e := newError(resInvalidQuery, nil)
+	e.Fields = fields
+	return e
+}
+
 // Malformed reports a request the engine cannot read at all (400).
 func Malformed(detail string) *Error { return newError(resMalformed, nil, detail) }
 

@@ -22,6 +22,7 @@ var (
 	resTooLarge     = result{"G000204", KindTooLarge, "request body exceeds %d bytes"}
 	resNoRoute      = result{"G000205", KindNotFound, "no such API"}
 	resMethod       = result{"G000206", KindMethod, "method not allowed for this API"}
+	resInvalidQuery = result{"G000207", KindInvalid, "invalid query parameters"}
 )
 
 // Family 001: service (tenant) management.
@@ -34,7 +35,6 @@ var (
 var (
 	resClientNotFound     = result{"G002201", KindNotFound, "client %s not found"}
 	resClientAliasTaken   = result{"G002202", KindConflict, "clientIdAlias %q is already used by another client of this service"}
-	resClientIDMismatch   = result{"G002203", KindInvalid, "clientId %d in the body does not match client %d of the path"}
 	resPublicClientSecret = result{"G002204", KindInvalid, "client %d is public and has no secret"}
 	resClientIDSpace      = result{"G002101", KindInternal, "could not allocate a unique client ID"}
 )
