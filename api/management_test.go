@@ -56,6 +56,7 @@ func (m *mgmt) call(method, path, key, secret, contentType, body string) *httpte
 	}
 	rec := httptest.NewRecorder()
 	m.e.ServeHTTP(rec, req)
+	checkContract(m.t, req, []byte(body), rec)
 	return rec
 }
 
@@ -317,17 +318,19 @@ func TestPaging(t *testing.T) {
 	}
 }
 
-func TestUnknownRoutesAndMethods(t *testing.T) {
+// TestMalformedIDsAreNotFound: a path id that is not a positive integer names
+// no resource (unknown paths and methods: TestUndocumentedMethods).
+func TestMalformedIDsAreNotFound(t *testing.T) {
 	m := newMgmt(t, nil)
-	if rec := m.call(http.MethodGet, "/api/nope", "", "", "", ""); rec.Code != http.StatusNotFound {
-		t.Errorf("unknown path: %d", rec.Code)
-	}
-	if rec := m.call(http.MethodGet, "/api/service/get/abc", mgmtAdminKey, mgmtAdminSecret, "", ""); rec.Code != http.StatusNotFound {
-		t.Errorf("non-numeric apiKey: %d", rec.Code)
-	}
-	rec := m.call(http.MethodPut, "/health/live", "", "", "", "")
-	if rec.Code != http.StatusMethodNotAllowed {
-		t.Errorf("wrong method: %d", rec.Code)
+	key, secret := m.newService()
+	for _, tc := range []struct{ method, path, key, secret string }{
+		{http.MethodGet, "/api/service/get/abc", mgmtAdminKey, mgmtAdminSecret},
+		{http.MethodDelete, "/api/service/delete/-1", mgmtAdminKey, mgmtAdminSecret},
+		{http.MethodPost, "/api/client/update/0", key, secret},
+	} {
+		if rec := m.json(tc.method, tc.path, tc.key, tc.secret, `{}`); rec.Code != http.StatusNotFound {
+			t.Errorf("%s %s: %d, want 404", tc.method, tc.path, rec.Code)
+		}
 	}
 }
 
