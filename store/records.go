@@ -105,3 +105,16 @@ type Ticket struct {
 	CreatedAt time.Time `bson:"createdAt"`
 	ExpiresAt time.Time `bson:"expiresAt"`
 }
+
+// SigningKey is one key a service signs tokens with. The private half is
+// stored sealed (AES-GCM under the deployment's master key), never in clear.
+type SigningKey struct {
+	ServiceID int64  `bson:"serviceId"`
+	KID       string `bson:"kid"`
+	Alg       string `bson:"alg"` // JWS algorithm: "RS256" or "ES256"
+	// PublicJWK is the public key as a JSON Web Key (RFC 7517), as published.
+	PublicJWK []byte `bson:"publicJwk"`
+	// SealedPrivateKey is the sealed PKCS #8 form of the private key.
+	SealedPrivateKey []byte    `bson:"sealedPrivateKey"`
+	CreatedAt        time.Time `bson:"createdAt"`
+}

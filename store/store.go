@@ -20,6 +20,7 @@ type Store interface {
 	ServiceStore
 	ClientStore
 	TicketStore
+	KeyStore
 
 	// Ping reports whether the backend is reachable (ErrUnavailable if not).
 	Ping(ctx context.Context) error
@@ -45,7 +46,7 @@ type ServiceStore interface {
 	// UpdateService replaces a stored service; ErrNotFound if it does not exist.
 	UpdateService(ctx context.Context, svc Service) error
 	// DeleteService deletes a service together with everything it owns
-	// (clients, tickets); ErrNotFound if it does not exist.
+	// (clients, tickets, keys); ErrNotFound if it does not exist.
 	DeleteService(ctx context.Context, serviceID int64) error
 }
 
@@ -83,4 +84,18 @@ type TicketStore interface {
 	// their consumption marks) that expired before the given time, and
 	// reports how many tickets it removed. It is housekeeping only.
 	DeleteExpiredTickets(ctx context.Context, before time.Time) (int, error)
+}
+
+// KeyStore persists the signing keys of a service. Which key is active is
+// not stored: the engine derives it from the list (the newest key of each
+// algorithm), so instances sharing a database agree without coordination.
+type KeyStore interface {
+	// CreateKey stores a key; ErrAlreadyExists if its key ID is taken in the
+	// service.
+	CreateKey(ctx context.Context, k SigningKey) error
+	// ListKeys returns every key of the service, oldest first (by creation
+	// time, then key ID).
+	ListKeys(ctx context.Context, serviceID int64) ([]SigningKey, error)
+	// DeleteKey deletes a key; ErrNotFound if it does not exist.
+	DeleteKey(ctx context.Context, serviceID int64, kid string) error
 }

@@ -27,6 +27,7 @@ type Store struct {
 	clients  map[clientKey]store.Client
 	aliases  map[aliasKey]int64 // alias → client ID, per service
 	tickets  map[ticketKey]*ticket
+	keys     map[keyKey]store.SigningKey
 }
 
 type clientKey struct {
@@ -57,6 +58,7 @@ func New() *Store {
 		clients:  make(map[clientKey]store.Client),
 		aliases:  make(map[aliasKey]int64),
 		tickets:  make(map[ticketKey]*ticket),
+		keys:     make(map[keyKey]store.SigningKey),
 	}
 }
 

@@ -76,5 +76,10 @@ func (s *Store) DeleteService(_ context.Context, serviceID int64) error {
 			delete(s.tickets, k)
 		}
 	}
+	for k := range s.keys {
+		if k.service == serviceID {
+			delete(s.keys, k)
+		}
+	}
 	return nil
 }

@@ -43,6 +43,7 @@ type Store struct {
 	clients  *mongo.Collection
 	tickets  *mongo.Collection
 	claims   *mongo.Collection
+	keys     *mongo.Collection
 }
 
 var _ store.Store = (*Store)(nil)
@@ -77,6 +78,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		clients:  db.Collection("clients"),
 		tickets:  db.Collection("tickets"),
 		claims:   db.Collection("claims"),
+		keys:     db.Collection("keys"),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -137,6 +139,10 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.claims, []index{
 			{name: "key_unique", keys: asc("serviceId", "kind", "key"), unique: true},
 			{name: "expiresAt", keys: asc("expiresAt")},
+		}},
+		{s.keys, []index{
+			{name: "kid_unique", keys: asc("serviceId", "kid"), unique: true},
+			{name: "list", keys: asc("serviceId", "createdAt", "kid")},
 		}},
 	}
 	// One createIndexes command per index: FerretDB 1.24 panics (and drops

@@ -88,9 +88,9 @@ func (s *Store) UpdateService(ctx context.Context, svc store.Service) error {
 // DeleteService deletes the service and everything it owns; ErrNotFound if
 // it does not exist. The service document goes last: a call that fails
 // half-way leaves the service in place, so retrying the same call finishes
-// the job, and no client, ticket or claim outlives its service.
+// the job, and no client, ticket, claim or key outlives its service.
 func (s *Store) DeleteService(ctx context.Context, serviceID int64) error {
-	for _, c := range []*mongo.Collection{s.clients, s.tickets, s.claims} {
+	for _, c := range []*mongo.Collection{s.clients, s.tickets, s.claims, s.keys} {
 		if _, err := c.DeleteMany(ctx, byService(serviceID)); err != nil {
 			return wrap("delete service: delete "+c.Name(), err)
 		}

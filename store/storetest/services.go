@@ -83,6 +83,7 @@ func testServiceDeleteCascades(t *testing.T, s store.Store) {
 		mustNil(t, "CreateService", s.CreateService(ctx(t), newService(id, base)))
 		mustNil(t, "CreateClient", s.CreateClient(ctx(t), newClient(id, 77, "shared-alias", base)))
 		mustNil(t, "CreateTicket", s.CreateTicket(ctx(t), newTicket(id, "same-hash", time.Hour)))
+		mustNil(t, "CreateKey", s.CreateKey(ctx(t), newKey(id, "kid", "RS256", base)))
 	}
 	mustNil(t, "DeleteService", s.DeleteService(ctx(t), 1))
 
@@ -93,6 +94,10 @@ func testServiceDeleteCascades(t *testing.T, s store.Store) {
 	_, err = s.ConsumeTicket(ctx(t), 1, "same-hash")
 	wantErr(t, "ConsumeTicket(of deleted service)", err, store.ErrNotFound)
 
+	if keys, err := s.ListKeys(ctx(t), 1); err != nil || len(keys) != 0 {
+		t.Fatalf("ListKeys(of deleted service) = %d keys, %v; want none", len(keys), err)
+	}
+
 	// The other tenant is untouched.
 	if _, err := s.GetService(ctx(t), 2); err != nil {
 		t.Fatalf("GetService(other): %v", err)
@@ -102,6 +107,9 @@ func testServiceDeleteCascades(t *testing.T, s store.Store) {
 	}
 	if _, err := s.ConsumeTicket(ctx(t), 2, "same-hash"); err != nil {
 		t.Fatalf("ConsumeTicket(other): %v", err)
+	}
+	if keys, err := s.ListKeys(ctx(t), 2); err != nil || len(keys) != 1 {
+		t.Fatalf("ListKeys(other) = %d keys, %v; want 1", len(keys), err)
 	}
 	// A service recreated with the same key starts empty.
 	mustNil(t, "CreateService(again)", s.CreateService(ctx(t), newService(1, base)))

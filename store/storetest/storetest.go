@@ -43,6 +43,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"TicketTenantIsolation", testTicketTenantIsolation},
 		{"TicketConsumeRace", testTicketConsumeRace},
 		{"TicketDeleteExpired", testTicketDeleteExpired},
+		{"KeyLifecycle", testKeyLifecycle},
+		{"KeyTenantIsolation", testKeyTenantIsolation},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"NoAliasing", testNoAliasing},
 	}
