@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	_ "embed"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/gatehouse-oss/gatehouse/service"
 )
 
 // contract is the OpenAPI document, served at /openapi.yaml.
@@ -48,6 +51,9 @@ type config struct {
 	AdminSecret string
 	SeedFile    string
 	LogLevel    slog.Level
+	// MasterKey seals private signing keys at rest; nil in memory mode,
+	// where the engine draws one for the life of the process.
+	MasterKey []byte
 }
 
 // loadConfig reads flags over environment variables and reports every bad
@@ -69,6 +75,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&level, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
 	// Secrets come from the environment only: flags show up in process lists.
 	cfg.AdminKey, cfg.AdminSecret = getenv("GATEHOUSE_ADMIN_KEY"), getenv("GATEHOUSE_ADMIN_SECRET")
+	masterKey := getenv("GATEHOUSE_MASTER_KEY")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -85,7 +92,32 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if cfg.MongoURI != "" && cfg.MongoDB == "" {
 		errs = append(errs, errors.New("GATEHOUSE_MONGO_DB must not be empty"))
 	}
+	switch key, err := decodeMasterKey(masterKey); {
+	case err != nil:
+		errs = append(errs, err)
+	case key == nil && cfg.MongoURI != "":
+		errs = append(errs, errors.New("GATEHOUSE_MASTER_KEY is required with MongoDB: without it the signing keys sealed under it cannot be opened after a restart (generate one with: openssl rand -base64 32)"))
+	default:
+		cfg.MasterKey = key
+	}
 	return cfg, errors.Join(errs...)
+}
+
+// decodeMasterKey reads GATEHOUSE_MASTER_KEY: 32 bytes in base64, standard or
+// URL alphabet, padded or not. Empty means none.
+func decodeMasterKey(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if key, err := enc.DecodeString(s); err == nil {
+			if len(key) != service.MasterKeySize {
+				return nil, fmt.Errorf("GATEHOUSE_MASTER_KEY holds %d bytes, want %d", len(key), service.MasterKeySize)
+			}
+			return key, nil
+		}
+	}
+	return nil, errors.New("GATEHOUSE_MASTER_KEY is not base64")
 }
 
 // Timeouts of the HTTP server (SECURITY D11: no slowloris) and of shutdown.

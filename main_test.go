@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net"
@@ -148,5 +149,29 @@ func TestRunRefusesABadSeed(t *testing.T) {
 	err := run(t.Context(), config{Addr: freeAddr(t), SeedFile: seed}, &strings.Builder{})
 	if err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Fatalf("run with a bad seed = %v, want an error naming the field", err)
+	}
+}
+
+func TestMasterKeyConfig(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	key := strings.Repeat("k", 32)
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		ok   bool
+		want []byte
+	}{
+		"memory without key":    {map[string]string{}, true, nil},
+		"mongo without key":     {map[string]string{"GATEHOUSE_MONGO_URI": "mongodb://x"}, false, nil},
+		"mongo with base64 key": {map[string]string{"GATEHOUSE_MONGO_URI": "mongodb://x", "GATEHOUSE_MASTER_KEY": base64.StdEncoding.EncodeToString([]byte(key))}, true, []byte(key)},
+		"raw url base64":        {map[string]string{"GATEHOUSE_MASTER_KEY": base64.RawURLEncoding.EncodeToString([]byte(key))}, true, []byte(key)},
+		"16 bytes":              {map[string]string{"GATEHOUSE_MASTER_KEY": base64.StdEncoding.EncodeToString([]byte(key[:16]))}, false, nil},
+		"not base64":            {map[string]string{"GATEHOUSE_MASTER_KEY": "not base64!"}, false, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := loadConfig(nil, env(tc.env))
+			if (err == nil) != tc.ok || string(cfg.MasterKey) != string(tc.want) {
+				t.Fatalf("loadConfig = key %q, %v", cfg.MasterKey, err)
+			}
+		})
 	}
 }

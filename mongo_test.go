@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,7 +24,7 @@ import (
 func TestWalkOnMongo(t *testing.T) {
 	db := mongotest.New(t)
 	adminSecret := strings.Repeat("a", 32)
-	base, out := startEngine(t, config{MongoURI: db.URI, MongoDB: db.Name, AdminKey: "op", AdminSecret: adminSecret, LogLevel: slog.LevelError})
+	base, out := startEngine(t, config{MongoURI: db.URI, MongoDB: db.Name, MasterKey: make([]byte, 32), AdminKey: "op", AdminSecret: adminSecret, LogLevel: slog.LevelError})
 	if strings.Contains(out.String(), "Demo service") {
 		t.Error("no demo tenant on MongoDB")
 	}
@@ -80,6 +83,18 @@ func TestWalkOnMongo(t *testing.T) {
 		t.Fatalf("wrong secret: %v, want 401", err)
 	}
 
+	// Keys: published, rotated, and sealed at rest.
+	var jwks struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := shop.Do(ctx, http.MethodPost, "/api/service/keys/rotate", nil, nil); err != nil {
+		t.Fatalf("rotate keys: %v", err)
+	}
+	if err := shop.Do(ctx, http.MethodGet, "/api/service/jwks/get", nil, &jwks); err != nil || len(jwks.Keys) != 4 {
+		t.Fatalf("JWK Set after a rotation: %d keys, %v; want 4", len(jwks.Keys), err)
+	}
+	checkKeysSealed(t, db)
+
 	secrets := []string{shop.Secret, other.Secret, created.ClientSecret, refreshed.NewClientSecret, adminSecret}
 	names, err := db.DB.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
@@ -111,4 +126,41 @@ func TestWalkOnMongo(t *testing.T) {
 // asStatus reports whether err is an API error with the given status.
 func asStatus(err error, target **gatehouse.Error, status int) bool {
 	return errors.As(err, target) && (*target).StatusCode == status
+}
+
+// checkKeysSealed reads the stored keys behind the engine's back: the public
+// half as a JWK without private members, the private half sealed, never a
+// parseable private key.
+func checkKeysSealed(t *testing.T, db mongotest.Database) {
+	t.Helper()
+	cur, err := db.DB.Collection("keys").Find(t.Context(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []bson.M
+	if err := cur.All(t.Context(), &docs); err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 6 { // two services with two algorithms, one of them rotated once
+		t.Fatalf("%d key documents, want 6", len(docs))
+	}
+	for _, d := range docs {
+		sealed, ok := d["sealedPrivateKey"].(bson.Binary)
+		if !ok || len(sealed.Data) < 100 {
+			t.Fatalf("key document without a sealed private key: %v", d["kid"])
+		}
+		if _, err := x509.ParsePKCS8PrivateKey(sealed.Data); err == nil {
+			t.Errorf("key %v: the private key is stored in clear", d["kid"])
+		}
+		pub, _ := d["publicJwk"].(bson.Binary)
+		var jwk map[string]any
+		if err := json.Unmarshal(pub.Data, &jwk); err != nil || jwk["d"] != nil || jwk["kid"] != d["kid"] {
+			t.Errorf("key %v: public JWK %s", d["kid"], pub.Data)
+		}
+		for field := range d {
+			if !slices.Contains([]string{"_id", "serviceId", "kid", "alg", "publicJwk", "sealedPrivateKey", "createdAt"}, field) {
+				t.Errorf("key document has an unexpected field %q", field)
+			}
+		}
+	}
 }

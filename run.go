@@ -37,7 +37,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			log.Warn("close store", "error", err)
 		}
 	}()
-	engine := service.New(service.Config{Store: st})
+	engine, err := service.New(service.Config{Store: st, MasterKey: cfg.MasterKey})
+	if err != nil {
+		return err
+	}
 
 	switch {
 	case cfg.SeedFile != "":

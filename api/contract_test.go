@@ -23,7 +23,6 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/labstack/echo/v4"
 
-	"github.com/gatehouse-oss/gatehouse/service"
 	"github.com/gatehouse-oss/gatehouse/store"
 	"github.com/gatehouse-oss/gatehouse/store/memstore"
 )
@@ -162,7 +161,7 @@ var echoPathParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 
 func TestOpenAPIRoutesMatchRouter(t *testing.T) {
 	c := mustContract(t)
-	e := New(Config{Engine: service.New(service.Config{Store: memstore.New()})})
+	e := New(Config{Engine: testEngine(t, memstore.New())})
 
 	served := map[string]bool{}
 	for _, r := range e.Routes() {
@@ -207,7 +206,7 @@ func TestOpenAPIServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(Config{Engine: service.New(service.Config{Store: memstore.New()}), OpenAPI: raw})
+	h := New(Config{Engine: testEngine(t, memstore.New()), OpenAPI: raw})
 	req := httptest.NewRequest(http.MethodGet, "/openapi.yaml", nil)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -235,7 +234,7 @@ func TestContractHelperCatchesMismatch(t *testing.T) {
 		`"redirectUris":[],"grantTypes":[],"responseTypes":[],"tokenAuthMethod":"NONE","idTokenSignAlg":"RS256",` +
 		`"pkceRequired":false,"pkceS256Required":false,"extension":{"requestableScopesEnabled":false},"createdAt":1,"modifiedAt":1}`
 	svc := `{"apiKey":1,"serviceName":"x","issuer":"https://x.example","supportedScopes":[],"supportedGrantTypes":[],` +
-		`"supportedResponseTypes":[],"supportedTokenAuthMethods":[],"accessTokenDuration":1,"refreshTokenDuration":1,` +
+		`"supportedResponseTypes":[],"supportedTokenAuthMethods":[],"supportedClaims":[],"customClaimsAllowed":false,"accessTokenDuration":1,"refreshTokenDuration":1,` +
 		`"idTokenDuration":1,"authorizationCodeDuration":1,"ticketDuration":1,"pkceRequired":false,"pkceS256Required":true,` +
 		`"refreshTokenKept":false,"scopeRequired":false,"createdAt":1,"modifiedAt":1}`
 	secret := strings.Repeat("A", 43)
@@ -411,7 +410,7 @@ func (c contractCall) do(t *testing.T, h http.Handler) (map[string]any, bool) {
 // and holds each answer against openapi.yaml.
 func TestContract(t *testing.T) {
 	h := New(Config{
-		Engine:      service.New(service.Config{Store: memstore.New()}),
+		Engine:      testEngine(t, memstore.New()),
 		AdminKey:    contractAdminKey,
 		AdminSecret: contractAdminSecret,
 	})
@@ -665,7 +664,7 @@ func TestContractStoreFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := New(Config{
-				Engine:      service.New(service.Config{Store: contractFailingStore{Store: memstore.New(), err: tt.err}}),
+				Engine:      testEngine(t, contractFailingStore{Store: memstore.New(), err: tt.err}),
 				AdminKey:    contractAdminKey,
 				AdminSecret: contractAdminSecret,
 			})
@@ -683,7 +682,7 @@ func TestUndocumentedMethods(t *testing.T) {
 	c := mustContract(t)
 	errSchema := c.doc.Components.Schemas["Error"].Value
 	h := New(Config{
-		Engine:      service.New(service.Config{Store: memstore.New()}),
+		Engine:      testEngine(t, memstore.New()),
 		AdminKey:    contractAdminKey,
 		AdminSecret: contractAdminSecret,
 	})

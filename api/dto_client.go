@@ -52,6 +52,7 @@ type clientExtensionJSON struct {
 	RequestableScopes        []string `json:"requestableScopes,omitempty" validate:"max=100,dive,max=200"`
 	AccessTokenDuration      int64    `json:"accessTokenDuration,omitempty"`
 	RefreshTokenDuration     int64    `json:"refreshTokenDuration,omitempty"`
+	IDTokenDuration          int64    `json:"idTokenDuration,omitempty"`
 }
 
 // record converts a request into a client record (not yet normalized),
@@ -90,6 +91,7 @@ func (j clientJSON) record() (store.Client, []service.FieldError) {
 		c.RequestableScopes = x.RequestableScopes
 		c.AccessTokenDuration = x.AccessTokenDuration
 		c.RefreshTokenDuration = x.RefreshTokenDuration
+		c.IDTokenDuration = x.IDTokenDuration
 	}
 	return c, enums.fields
 }
@@ -126,6 +128,7 @@ func clientView(c store.Client, secret string) clientJSON {
 			RequestableScopes:        c.RequestableScopes,
 			AccessTokenDuration:      c.AccessTokenDuration,
 			RefreshTokenDuration:     c.RefreshTokenDuration,
+			IDTokenDuration:          c.IDTokenDuration,
 		},
 		CreatedAt:  c.CreatedAt.UnixMilli(),
 		ModifiedAt: c.ModifiedAt.UnixMilli(),

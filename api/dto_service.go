@@ -22,6 +22,15 @@ type serviceJSON struct {
 	SupportedGrantTypes       []string    `json:"supportedGrantTypes" validate:"max=20"`
 	SupportedResponseTypes    []string    `json:"supportedResponseTypes" validate:"max=20"`
 	SupportedTokenAuthMethods []string    `json:"supportedTokenAuthMethods" validate:"max=20"`
+	SupportedClaims           []string    `json:"supportedClaims" validate:"max=200,dive,max=200"`
+	CustomClaimsAllowed       *bool       `json:"customClaimsAllowed"`
+
+	AuthorizationEndpoint string `json:"authorizationEndpoint,omitempty" validate:"max=2000"`
+	TokenEndpoint         string `json:"tokenEndpoint,omitempty" validate:"max=2000"`
+	UserInfoEndpoint      string `json:"userInfoEndpoint,omitempty" validate:"max=2000"`
+	JWKSURI               string `json:"jwksUri,omitempty" validate:"max=2000"`
+	RevocationEndpoint    string `json:"revocationEndpoint,omitempty" validate:"max=2000"`
+	IntrospectionEndpoint string `json:"introspectionEndpoint,omitempty" validate:"max=2000"`
 
 	AccessTokenDuration       *int64 `json:"accessTokenDuration"`
 	RefreshTokenDuration      *int64 `json:"refreshTokenDuration"`
@@ -60,6 +69,14 @@ func (j serviceJSON) record() (store.Service, []service.FieldError) {
 		SupportedGrantTypes:       listOr(enums.list("supportedGrantTypes", j.SupportedGrantTypes, oauth.GrantTypes), d.SupportedGrantTypes),
 		SupportedResponseTypes:    listOr(enums.list("supportedResponseTypes", j.SupportedResponseTypes, oauth.ResponseTypes), d.SupportedResponseTypes),
 		SupportedTokenAuthMethods: listOr(enums.list("supportedTokenAuthMethods", j.SupportedTokenAuthMethods, oauth.ClientAuthMethods), d.SupportedTokenAuthMethods),
+		SupportedClaims:           listOr(j.SupportedClaims, d.SupportedClaims),
+		CustomClaimsAllowed:       orDefault(j.CustomClaimsAllowed, d.CustomClaimsAllowed),
+		AuthorizationEndpoint:     j.AuthorizationEndpoint,
+		TokenEndpoint:             j.TokenEndpoint,
+		UserInfoEndpoint:          j.UserInfoEndpoint,
+		JWKSURI:                   j.JWKSURI,
+		RevocationEndpoint:        j.RevocationEndpoint,
+		IntrospectionEndpoint:     j.IntrospectionEndpoint,
 		AccessTokenDuration:       orDefault(j.AccessTokenDuration, d.AccessTokenDuration),
 		RefreshTokenDuration:      orDefault(j.RefreshTokenDuration, d.RefreshTokenDuration),
 		IDTokenDuration:           orDefault(j.IDTokenDuration, d.IDTokenDuration),
@@ -96,6 +113,14 @@ func serviceView(s store.Service, secret string) serviceJSON {
 		SupportedGrantTypes:       names(s.SupportedGrantTypes, oauth.GrantTypes),
 		SupportedResponseTypes:    names(s.SupportedResponseTypes, oauth.ResponseTypes),
 		SupportedTokenAuthMethods: names(s.SupportedTokenAuthMethods, oauth.ClientAuthMethods),
+		SupportedClaims:           nonNil(s.SupportedClaims),
+		CustomClaimsAllowed:       ptr(s.CustomClaimsAllowed),
+		AuthorizationEndpoint:     s.AuthorizationEndpoint,
+		TokenEndpoint:             s.TokenEndpoint,
+		UserInfoEndpoint:          s.UserInfoEndpoint,
+		JWKSURI:                   s.JWKSURI,
+		RevocationEndpoint:        s.RevocationEndpoint,
+		IntrospectionEndpoint:     s.IntrospectionEndpoint,
 		AccessTokenDuration:       ptr(s.AccessTokenDuration),
 		RefreshTokenDuration:      ptr(s.RefreshTokenDuration),
 		IDTokenDuration:           ptr(s.IDTokenDuration),

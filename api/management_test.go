@@ -14,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/gatehouse-oss/gatehouse/service"
 	"github.com/gatehouse-oss/gatehouse/store"
 	"github.com/gatehouse-oss/gatehouse/store/memstore"
 )
@@ -36,7 +35,7 @@ func newMgmt(t *testing.T, st store.Store) *mgmt {
 		st = memstore.New()
 	}
 	e := New(Config{
-		Engine:      service.New(service.Config{Store: st}),
+		Engine:      testEngine(t, st),
 		AdminKey:    mgmtAdminKey,
 		AdminSecret: mgmtAdminSecret,
 	})
@@ -394,7 +393,7 @@ func TestRequestIDs(t *testing.T) {
 
 func TestPanicIsAnOpaque500(t *testing.T) {
 	var logs strings.Builder
-	e := New(Config{Engine: service.New(service.Config{Store: memstore.New()}), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	e := New(Config{Engine: testEngine(t, memstore.New()), Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	e.GET("/test/panic", func(echo.Context) error { panic("secret detail") })
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/test/panic", nil))
@@ -411,7 +410,7 @@ func TestPanicIsAnOpaque500(t *testing.T) {
 func TestLogsCarryNoSecrets(t *testing.T) {
 	var logs strings.Builder
 	e := New(Config{
-		Engine:      service.New(service.Config{Store: memstore.New()}),
+		Engine:      testEngine(t, memstore.New()),
 		AdminKey:    mgmtAdminKey,
 		AdminSecret: mgmtAdminSecret,
 		Logger:      slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -71,14 +71,18 @@ func New(cfg Config) *echo.Echo {
 	// so that a stranger gets 401 whatever they send.
 	limit := bodyLimit(cfg.ManagementBodyLimit)
 	asAdmin := []echo.MiddlewareFunc{noStore, s.requireAdmin, limit}
-	admin := e.Group("/api/service")
-	admin.POST("/create", s.createService, asAdmin...)
-	admin.GET("/get/list", s.listServices, asAdmin...)
-	admin.GET("/get/:apiKey", s.getService, asAdmin...)
-	admin.POST("/update/:apiKey", s.updateService, asAdmin...)
-	admin.DELETE("/delete/:apiKey", s.deleteService, asAdmin...)
+	services := e.Group("/api/service")
+	services.POST("/create", s.createService, asAdmin...)
+	services.GET("/get/list", s.listServices, asAdmin...)
+	services.GET("/get/:apiKey", s.getService, asAdmin...)
+	services.POST("/update/:apiKey", s.updateService, asAdmin...)
+	services.DELETE("/delete/:apiKey", s.deleteService, asAdmin...)
 
 	asService := []echo.MiddlewareFunc{noStore, s.requireService, limit}
+	services.GET("/configuration", s.configuration, asService...)
+	services.GET("/jwks/get", s.jwks, asService...)
+	services.POST("/keys/rotate", s.rotateKeys, asService...)
+
 	clients := e.Group("/api/client")
 	clients.POST("/create", s.createClient, asService...)
 	clients.GET("/get/list", s.listClients, asService...)

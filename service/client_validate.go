@@ -82,6 +82,9 @@ func validateClient(svc store.Service, c store.Client) error {
 	}
 	p.duration("extension.accessTokenDuration", c.AccessTokenDuration, 0, maxTokenDuration)
 	p.duration("extension.refreshTokenDuration", c.RefreshTokenDuration, 0, maxTokenDuration)
+	// The service's ID token lifetime is the ceiling: it bounds how long a
+	// retired signing key stays published.
+	p.duration("extension.idTokenDuration", c.IDTokenDuration, 0, svc.IDTokenDuration)
 
 	for field, uri := range map[string]string{"logoUri": c.LogoURI, "clientUri": c.ClientURI, "policyUri": c.PolicyURI, "tosUri": c.TOSURI} {
 		if uri != "" {

@@ -127,7 +127,7 @@ func TestServiceValidation(t *testing.T) {
 	}{
 		{"defaults", func(s *store.Service) {}, nil},
 		{"issuer http loopback", func(s *store.Service) { s.Issuer = "http://localhost:9000" }, nil},
-		{"name and issuer required", func(s *store.Service) { s.ServiceName, s.Issuer = "", "" }, []string{"serviceName", "issuer"}},
+		{"name and issuer required", func(s *store.Service) { s.ServiceName, s.Issuer = "", "" }, []string{"issuer", "serviceName"}},
 		{"issuer with query", func(s *store.Service) { s.Issuer = "https://as.example.com/?x=1" }, []string{"issuer"}},
 		{"issuer with fragment", func(s *store.Service) { s.Issuer = "https://as.example.com/#x" }, []string{"issuer"}},
 		{"issuer over http", func(s *store.Service) { s.Issuer = "http://as.example.com" }, []string{"issuer"}},

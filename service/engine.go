@@ -10,32 +10,54 @@ import (
 	"github.com/gatehouse-oss/gatehouse/store"
 )
 
-// Config is everything an Engine needs. Only Store is required.
+// Config is everything an Engine needs.
 type Config struct {
+	// Store is where all state lives; required.
 	Store store.Store
+	// MasterKey (MasterKeySize bytes) seals private signing keys at rest.
+	// Every engine of one store needs the same key. When nil a random key is
+	// drawn: right for a store that lives only as long as the process (the
+	// in-memory one), wrong for any other, since keys sealed under it cannot
+	// be opened after a restart.
+	MasterKey []byte
 	// Now is the clock; time.Now when nil. Tests inject their own.
 	Now func() time.Time
-	// Rand is the source of identifiers and secrets; crypto/rand when nil.
+	// Rand is the source of identifiers, secrets and keys; crypto/rand when nil.
 	Rand io.Reader
 }
 
 // Engine is the protocol engine of every service of one store.
 type Engine struct {
-	store store.Store
-	now   func() time.Time
-	rand  io.Reader
+	store  store.Store
+	sealer *sealer
+	now    func() time.Time
+	rand   io.Reader
 }
 
-// New returns an Engine for cfg.
-func New(cfg Config) *Engine {
+// New returns an Engine for cfg, or an error naming what is wrong with cfg.
+func New(cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, now: cfg.Now, rand: cfg.Rand}
+	if e.store == nil {
+		return nil, fmt.Errorf("service: no store")
+	}
 	if e.now == nil {
 		e.now = time.Now
 	}
 	if e.rand == nil {
 		e.rand = rand.Reader
 	}
-	return e
+	key := cfg.MasterKey
+	if key == nil {
+		key = make([]byte, MasterKeySize)
+		if _, err := io.ReadFull(e.rand, key); err != nil {
+			return nil, fmt.Errorf("service: draw a master key: %w", err)
+		}
+	}
+	var err error
+	if e.sealer, err = newSealer(key, e.rand); err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	return e, nil
 }
 
 // Ready reports whether the engine can serve: its store answers.

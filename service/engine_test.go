@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"testing"
@@ -17,7 +18,16 @@ var testNow = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func newTestEngine(t *testing.T) *Engine {
 	t.Helper()
-	return New(Config{Store: memstore.New(), Now: func() time.Time { return testNow }})
+	return mustNew(t, Config{Store: memstore.New(), Now: func() time.Time { return testNow }})
+}
+
+func mustNew(t *testing.T, cfg Config) *Engine {
+	t.Helper()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return e
 }
 
 func testService() store.Service {
@@ -106,15 +116,16 @@ func TestAuthenticateService(t *testing.T) {
 }
 
 func TestIDSpaceExhaustionIsAnEngineError(t *testing.T) {
-	// A random source that always yields the same bytes makes every new ID
-	// collide after the first: the engine must give up, not loop.
-	e := New(Config{Store: memstore.New(), Rand: bytes.NewReader(bytes.Repeat([]byte{7}, 4096))})
+	// A random source that always yields the same bytes draws the same ID
+	// every time: with that ID taken, the engine must give up, not loop.
+	st := memstore.New()
+	taken := testService()
+	taken.APIKey = int64(binary.BigEndian.Uint64(bytes.Repeat([]byte{7}, 8)) & (maxID - 1))
 	ctx := context.Background()
-	if _, _, err := e.CreateService(ctx, testService()); err != nil {
-		t.Fatalf("first CreateService: %v", err)
+	if err := st.CreateService(ctx, taken); err != nil {
+		t.Fatal(err)
 	}
-	// Secrets come from the same reader; reset so IDs repeat.
-	e.rand = bytes.NewReader(bytes.Repeat([]byte{7}, 4096))
+	e := mustNew(t, Config{Store: st, MasterKey: make([]byte, MasterKeySize), Rand: bytes.NewReader(bytes.Repeat([]byte{7}, 4096))})
 	_, _, err := e.CreateService(ctx, testService())
 	if kindOf(t, err) != KindInternal {
 		t.Fatalf("error = %v, want Internal", err)
@@ -124,7 +135,7 @@ func TestIDSpaceExhaustionIsAnEngineError(t *testing.T) {
 func TestSweepExpiredRemovesOnlyExpiredTickets(t *testing.T) {
 	st := memstore.New()
 	now := testNow
-	e := New(Config{Store: st, Now: func() time.Time { return now }})
+	e := mustNew(t, Config{Store: st, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	for hash, ttl := range map[string]time.Duration{"old": -time.Minute, "fresh": time.Hour} {
 		if err := st.CreateTicket(ctx, store.Ticket{ServiceID: 1, Hash: hash, Kind: "authorization", CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {

@@ -69,19 +69,18 @@ func newError(r result, cause error, args ...any) *Error {
 	return &Error{Kind: r.kind, Code: r.code, Message: fmt.Sprintf(r.text, args...), Err: cause}
 }
 
-// InvalidFields reports a request body with bad fields (400).
-func InvalidFields(fields []FieldError) *Error {
-	e := newError(resInvalidBody, nil)
+// newFieldsError builds an *Error of result r that names bad fields.
+func newFieldsError(r result, fields []FieldError) *Error {
+	e := newError(r, nil)
 	e.Fields = fields
 	return e
 }
 
+// InvalidFields reports a request body with bad fields (400).
+func InvalidFields(fields []FieldError) *Error { return newFieldsError(resInvalidBody, fields) }
+
 // InvalidQuery reports bad query parameters (400).
-func InvalidQuery(fields []FieldError) *Error {
-	e := newError(resInvalidQuery, nil)
-	e.Fields = fields
-	return e
-}
+func InvalidQuery(fields []FieldError) *Error { return newFieldsError(resInvalidQuery, fields) }
 
 // Malformed reports a request the engine cannot read at all (400).
 func Malformed(detail string) *Error { return newError(resMalformed, nil, detail) }
@@ -106,6 +105,9 @@ func ServiceNotFound(apiKey string) *Error { return newError(resServiceNotFound,
 func ClientNotFound(identifier string) *Error {
 	return newError(resClientNotFound, nil, strconv.Quote(identifier))
 }
+
+// PrivateKeysRefused answers a request for private keys (400).
+func PrivateKeysRefused() *Error { return newError(resPrivateKeysRefused, nil) }
 
 // Internal wraps an unexpected failure as an opaque 500; the cause goes to
 // the log only.

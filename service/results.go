@@ -39,8 +39,18 @@ var (
 	resClientIDSpace      = result{"G002101", KindInternal, "could not allocate a unique client ID"}
 )
 
+// Family 003: signing keys, ID tokens and metadata.
+var (
+	resKeyUnseal          = result{"G003101", KindInternal, "a signing key cannot be unsealed: GATEHOUSE_MASTER_KEY differs from the key it was sealed with"}
+	resClaimRefused       = result{"G003201", KindInvalid, "claims refused"}
+	resPrivateKeysRefused = result{"G003202", KindInvalid, "includePrivateKeys is refused: private keys never leave the engine"}
+)
+
 // Successes that answer with a result rather than a record.
-var resSecretRefreshed = result{code: "G002001", text: "the secret of client %d was refreshed; it is shown only in this response"}
+var (
+	resSecretRefreshed = result{code: "G002001", text: "the secret of client %d was refreshed; it is shown only in this response"}
+	resKeysRotated     = result{code: "G003001", text: "new signing keys are active; retired keys stay published for %d seconds"}
+)
 
 // message renders a success result as resultCode and resultMessage.
 func (r result) message(args ...any) (code, message string) {

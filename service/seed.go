@@ -69,7 +69,9 @@ func (e *Engine) seedService(ctx context.Context, ss SeedService) error {
 		svc.CreatedAt = old.CreatedAt
 		err = e.store.UpdateService(ctx, svc)
 	case errors.Is(err, store.ErrNotFound):
-		err = e.store.CreateService(ctx, svc)
+		if err = e.store.CreateService(ctx, svc); err == nil {
+			err = e.createKeys(ctx, svc.APIKey)
+		}
 	}
 	if err != nil {
 		return AsError(err)

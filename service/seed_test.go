@@ -33,7 +33,7 @@ func testSeed() Seed {
 func TestApplySeedIsIdempotent(t *testing.T) {
 	st := memstore.New()
 	now := testNow
-	e := New(Config{Store: st, Now: func() time.Time { return now }})
+	e := mustNew(t, Config{Store: st, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	if err := e.ApplySeed(ctx, testSeed()); err != nil {
 		t.Fatalf("ApplySeed: %v", err)

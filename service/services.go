@@ -1,10 +1,13 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gatehouse-oss/gatehouse/service/oauth"
 	"github.com/gatehouse-oss/gatehouse/store"
@@ -27,6 +30,7 @@ func ServiceDefaults() store.Service {
 		SupportedGrantTypes:       []string{oauth.GrantAuthorizationCode, oauth.GrantRefreshToken, oauth.GrantClientCredentials},
 		SupportedResponseTypes:    []string{oauth.ResponseCode},
 		SupportedTokenAuthMethods: []string{oauth.AuthClientSecretBasic, oauth.AuthClientSecretPost, oauth.AuthPrivateKeyJWT, oauth.AuthNone},
+		SupportedClaims:           StandardClaims(),
 		AccessTokenDuration:       3600,
 		RefreshTokenDuration:      30 * 24 * 3600,
 		IDTokenDuration:           3600,
@@ -77,6 +81,24 @@ func validateService(s store.Service) error {
 	p.duration("idTokenDuration", s.IDTokenDuration, 1, maxTokenDuration)
 	p.duration("authorizationCodeDuration", s.AuthorizationCodeDuration, 1, maxCodeDuration)
 	p.duration("ticketDuration", s.TicketDuration, 1, maxTicketDuration)
+	for field, uri := range map[string]string{
+		"authorizationEndpoint": s.AuthorizationEndpoint, "tokenEndpoint": s.TokenEndpoint,
+		"userInfoEndpoint": s.UserInfoEndpoint, "jwksUri": s.JWKSURI,
+		"revocationEndpoint": s.RevocationEndpoint, "introspectionEndpoint": s.IntrospectionEndpoint,
+	} {
+		if uri == "" {
+			continue
+		}
+		if msg := checkEndpoint(uri); msg != "" {
+			p.add(field, "%s", msg)
+		}
+	}
+	for i, c := range s.SupportedClaims {
+		if c == "" || strings.ContainsAny(c, " \t\n\"") {
+			p.add(fmt.Sprintf("supportedClaims[%d]", i), "%q is not a claim name", c)
+		}
+	}
+	slices.SortStableFunc(p, func(a, b FieldError) int { return cmp.Compare(a.Field, b.Field) })
 	return p.err()
 }
 
@@ -109,6 +131,10 @@ func (e *Engine) CreateService(ctx context.Context, in store.Service) (store.Ser
 		return store.Service{}, "", newError(resServiceIDSpace, err)
 	case err != nil:
 		return store.Service{}, "", AsError(err)
+	}
+	if err := e.createKeys(ctx, in.APIKey); err != nil {
+		// The service exists; keys are created on first use if this failed.
+		return store.Service{}, "", err
 	}
 	svc, err := e.GetService(ctx, in.APIKey)
 	return svc, secret, err

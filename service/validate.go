@@ -68,6 +68,18 @@ func checkWebURL(raw string, allowHTTP bool) string {
 	}
 }
 
+// checkEndpoint applies RFC 8414 §2 to an endpoint URL: https (http on
+// loopback for development), no fragment.
+func checkEndpoint(raw string) string {
+	if msg := checkWebURL(raw, false); msg != "" {
+		return msg
+	}
+	if strings.Contains(raw, "#") {
+		return "must not contain a fragment"
+	}
+	return ""
+}
+
 // checkIssuer applies OIDC Discovery §3 / RFC 8414 §2 to an issuer: an
 // https URL (http on loopback for development) with no query or fragment.
 func checkIssuer(raw string) string {

@@ -23,6 +23,19 @@ type Service struct {
 	SupportedGrantTypes       []string `bson:"supportedGrantTypes"`
 	SupportedResponseTypes    []string `bson:"supportedResponseTypes"`
 	SupportedTokenAuthMethods []string `bson:"supportedTokenAuthMethods"`
+	// SupportedClaims are the end-user claims the service can return
+	// (claims_supported); CustomClaimsAllowed lets the frontend put claims
+	// of other names into ID tokens.
+	SupportedClaims     []string `bson:"supportedClaims"`
+	CustomClaimsAllowed bool     `bson:"customClaimsAllowed"`
+
+	// The frontend's endpoints, published in the discovery document.
+	AuthorizationEndpoint string `bson:"authorizationEndpoint,omitempty"`
+	TokenEndpoint         string `bson:"tokenEndpoint,omitempty"`
+	UserInfoEndpoint      string `bson:"userInfoEndpoint,omitempty"`
+	JWKSURI               string `bson:"jwksUri,omitempty"`
+	RevocationEndpoint    string `bson:"revocationEndpoint,omitempty"`
+	IntrospectionEndpoint string `bson:"introspectionEndpoint,omitempty"`
 
 	// Lifetimes, in seconds.
 	AccessTokenDuration       int64 `bson:"accessTokenDuration"`
@@ -86,6 +99,9 @@ type Client struct {
 	// Lifetime overrides in seconds; 0 means "use the service's".
 	AccessTokenDuration  int64 `bson:"accessTokenDuration,omitempty"`
 	RefreshTokenDuration int64 `bson:"refreshTokenDuration,omitempty"`
+	// IDTokenDuration is at most the service's, which bounds how long a
+	// retired signing key must stay published.
+	IDTokenDuration int64 `bson:"idTokenDuration,omitempty"`
 
 	CreatedAt  time.Time `bson:"createdAt"`
 	ModifiedAt time.Time `bson:"modifiedAt"`

@@ -103,6 +103,7 @@ func cloneService(s store.Service) store.Service {
 	s.SupportedGrantTypes = slices.Clone(s.SupportedGrantTypes)
 	s.SupportedResponseTypes = slices.Clone(s.SupportedResponseTypes)
 	s.SupportedTokenAuthMethods = slices.Clone(s.SupportedTokenAuthMethods)
+	s.SupportedClaims = slices.Clone(s.SupportedClaims)
 	s.CreatedAt = storedTime(s.CreatedAt)
 	s.ModifiedAt = storedTime(s.ModifiedAt)
 	return s
