@@ -15,8 +15,8 @@
 // callers test them with errors.Is:
 //
 //   - ErrNotFound: no such record in this service.
-//   - ErrAlreadyExists: a unique key (client ID, client ID alias, ticket hash,
-//     API key) is taken.
+//   - ErrAlreadyExists: a unique key (client ID, client ID alias, ticket,
+//     code or token hash, API key) is taken.
 //   - ErrConsumed: a single-use record was already consumed.
 //   - ErrUnavailable: the backend could not be reached or was too busy; the
 //     caller may retry. It is never the caller's fault, so the API layer turns

@@ -134,3 +134,60 @@ type SigningKey struct {
 	SealedPrivateKey []byte    `bson:"sealedPrivateKey"`
 	CreatedAt        time.Time `bson:"createdAt"`
 }
+
+// Property is a key/value pair a frontend attaches to a grant (Authlete's
+// "properties"); Hidden ones are never shown to clients.
+type Property struct {
+	Key    string `bson:"key"`
+	Value  string `bson:"value"`
+	Hidden bool   `bson:"hidden,omitempty"`
+}
+
+// AuthorizationCode is an issued authorization code, stored under the hash of
+// the raw code only, so a database leak yields no code that can be redeemed.
+// It carries everything the token endpoint needs to issue tokens without
+// going back to the authorization request.
+type AuthorizationCode struct {
+	ServiceID int64  `bson:"serviceId"`
+	Hash      string `bson:"hash"` // base64url SHA-256 of the raw code
+	// GrantID is shared by every token issued from this authorization, so a
+	// replayed code or refresh token can revoke them all at once.
+	GrantID  string `bson:"grantId"`
+	ClientID int64  `bson:"clientId"`
+	// RedirectURI is the redirect_uri as sent in the authorization request,
+	// "" when it was omitted; the token request must repeat it (RFC 6749 §4.1.3).
+	RedirectURI string   `bson:"redirectUri,omitempty"`
+	Scopes      []string `bson:"scopes"`
+	Subject     string   `bson:"subject"`
+	// IDTokenSubject overrides "sub" in the ID token (e.g. a pairwise
+	// identifier); "" means Subject.
+	IDTokenSubject      string    `bson:"idTokenSubject,omitempty"`
+	AuthTime            time.Time `bson:"authTime"`
+	ACR                 string    `bson:"acr,omitempty"`
+	Nonce               string    `bson:"nonce,omitempty"`
+	CodeChallenge       string    `bson:"codeChallenge,omitempty"`
+	CodeChallengeMethod string    `bson:"codeChallengeMethod,omitempty"`
+	// Claims is a JSON object of end-user claims for the ID token; opaque to
+	// the store.
+	Claims     []byte     `bson:"claims,omitempty"`
+	Properties []Property `bson:"properties,omitempty"`
+	CreatedAt  time.Time  `bson:"createdAt"`
+	ExpiresAt  time.Time  `bson:"expiresAt"`
+}
+
+// Token is an issued access or refresh token, stored under the hash of the
+// raw token only.
+type Token struct {
+	ServiceID int64  `bson:"serviceId"`
+	Hash      string `bson:"hash"` // base64url SHA-256 of the raw token
+	Kind      string `bson:"kind"` // "access" or "refresh"
+	// GrantID ties the token to the authorization it came from; see
+	// AuthorizationCode.GrantID.
+	GrantID    string     `bson:"grantId"`
+	ClientID   int64      `bson:"clientId"`
+	Subject    string     `bson:"subject,omitempty"` // "" for client credentials
+	Scopes     []string   `bson:"scopes"`
+	Properties []Property `bson:"properties,omitempty"`
+	CreatedAt  time.Time  `bson:"createdAt"`
+	ExpiresAt  time.Time  `bson:"expiresAt"`
+}

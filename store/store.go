@@ -21,6 +21,8 @@ type Store interface {
 	ClientStore
 	TicketStore
 	KeyStore
+	CodeStore
+	TokenStore
 
 	// Ping reports whether the backend is reachable (ErrUnavailable if not).
 	Ping(ctx context.Context) error
@@ -46,7 +48,7 @@ type ServiceStore interface {
 	// UpdateService replaces a stored service; ErrNotFound if it does not exist.
 	UpdateService(ctx context.Context, svc Service) error
 	// DeleteService deletes a service together with everything it owns
-	// (clients, tickets, keys); ErrNotFound if it does not exist.
+	// (clients, tickets, keys, codes, tokens); ErrNotFound if it does not exist.
 	DeleteService(ctx context.Context, serviceID int64) error
 }
 
@@ -98,4 +100,39 @@ type KeyStore interface {
 	ListKeys(ctx context.Context, serviceID int64) ([]SigningKey, error)
 	// DeleteKey deletes a key; ErrNotFound if it does not exist.
 	DeleteKey(ctx context.Context, serviceID int64, kid string) error
+}
+
+// CodeStore persists authorization codes.
+type CodeStore interface {
+	// CreateCode stores a code; ErrAlreadyExists if its hash is taken in the
+	// service.
+	CreateCode(ctx context.Context, c AuthorizationCode) error
+	// ConsumeCode marks the code with this hash used. Exactly one caller ever
+	// consumes a code: it gets the record and a nil error. Every later caller
+	// gets the record and ErrConsumed, so the engine can revoke the tokens of
+	// the code's grant (RFC 6749 §4.1.2). An unknown hash gets ErrNotFound.
+	// Expiry is not checked here; the caller compares ExpiresAt with its clock.
+	ConsumeCode(ctx context.Context, serviceID int64, hash string) (AuthorizationCode, error)
+	// DeleteExpiredCodes removes, across all services, the codes (and their
+	// consumption marks) that expired before the given time, and reports how
+	// many codes it removed. It is housekeeping only.
+	DeleteExpiredCodes(ctx context.Context, before time.Time) (int, error)
+}
+
+// TokenStore persists access and refresh tokens.
+type TokenStore interface {
+	// CreateToken stores a token; ErrAlreadyExists if its hash is taken in
+	// the service.
+	CreateToken(ctx context.Context, t Token) error
+	// GetToken returns the token with this hash, or ErrNotFound. Expiry is not
+	// checked here.
+	GetToken(ctx context.Context, serviceID int64, hash string) (Token, error)
+	// DeleteGrant deletes every token of one grant of the service (family
+	// revocation, RFC 9700 §4.14.2) and reports how many it deleted; 0 and a
+	// nil error when there were none.
+	DeleteGrant(ctx context.Context, serviceID int64, grantID string) (int, error)
+	// DeleteExpiredTokens removes, across all services, the tokens that
+	// expired before the given time and reports how many it removed. It is
+	// housekeeping only.
+	DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error)
 }

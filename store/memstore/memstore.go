@@ -28,6 +28,8 @@ type Store struct {
 	aliases  map[aliasKey]int64 // alias → client ID, per service
 	tickets  map[ticketKey]*ticket
 	keys     map[keyKey]store.SigningKey
+	codes    map[codeKey]*code
+	tokens   map[tokenKey]store.Token
 }
 
 type clientKey struct {
@@ -59,6 +61,8 @@ func New() *Store {
 		aliases:  make(map[aliasKey]int64),
 		tickets:  make(map[ticketKey]*ticket),
 		keys:     make(map[keyKey]store.SigningKey),
+		codes:    make(map[codeKey]*code),
+		tokens:   make(map[tokenKey]store.Token),
 	}
 }
 

@@ -81,5 +81,15 @@ func (s *Store) DeleteService(_ context.Context, serviceID int64) error {
 			delete(s.keys, k)
 		}
 	}
+	for k := range s.codes {
+		if k.service == serviceID {
+			delete(s.codes, k)
+		}
+	}
+	for k := range s.tokens {
+		if k.service == serviceID {
+			delete(s.tokens, k)
+		}
+	}
 	return nil
 }

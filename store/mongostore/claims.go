@@ -9,7 +9,10 @@ import (
 )
 
 // Kinds of claim. A claim's key is unique within its service and kind.
-const claimTicket = "ticket" // key: the ticket's hash
+const (
+	claimTicket = "ticket" // key: the ticket's hash
+	claimCode   = "code"   // key: the authorization code's hash
+)
 
 // claimDoc marks a single-use record as used. Its only job is to exist: the
 // unique index on {serviceId, kind, key} lets exactly one insert succeed,

@@ -9,7 +9,12 @@
 //   - clients: unique by {serviceId, clientId}; aliases are unique per service
 //     through aliasKey (see below); listed through {serviceId, createdAt, clientId}.
 //   - tickets: unique by {serviceId, hash}; swept through expiresAt.
+//   - codes: authorization codes, unique by {serviceId, hash}; swept through
+//     expiresAt.
+//   - tokens: access and refresh tokens, unique by {serviceId, hash};
+//     revoked by grant through {serviceId, grantId}; swept through expiresAt.
 //   - claims: the marks of single-use records, unique by {serviceId, kind, key}.
+//   - keys: signing keys, unique by {serviceId, kid}.
 //
 // Every document's _id is a fresh UUID (v7, so inserts land near each other in
 // the _id index), never derived from user input. Every tenant-scoped index
@@ -31,9 +36,11 @@
 // under the unique key {serviceId, kind: "ticket", key: hash}. Exactly one
 // insert wins; every other caller gets a duplicate key error, which the store
 // reports as the record and store.ErrConsumed, so the engine can tell a replay
-// from a guess. The claims collection is generic so that authorization codes,
-// refresh-token rotation and assertion jti can reuse it. Keeping the ticket
-// (rather than deleting it) is what lets a replay still be told from a guess.
+// from a guess. Authorization codes are consumed the same way under kind
+// "code"; the claims collection is generic so that refresh-token rotation and
+// assertion jti can reuse it too. Keeping the ticket or code (rather than
+// deleting it) is what lets a replay still be told from a guess, and a
+// replayed code get its grant revoked.
 //
 // # Uniqueness of optional fields
 //
@@ -50,14 +57,14 @@
 // FerretDB ignores TTL indexes, so none is created: DeleteExpiredTickets
 // sweeps tickets first and their claims second (the reverse order could, after
 // a crash between the two, leave a live ticket without its claim and let it be
-// consumed twice).
+// consumed twice), and DeleteExpiredCodes does the same for codes.
 //
 // # Multi-step writes
 //
 // Without transactions, a write that touches several collections is ordered so
 // that a failure half-way leaves a state the same call can finish by being
-// retried: DeleteService removes the tenant's clients, tickets and claims
-// first and the service last.
+// retried: DeleteService removes the tenant's clients, tickets, codes,
+// claims, tokens and keys first and the service last.
 //
 // # Errors
 //

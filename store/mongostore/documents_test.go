@@ -32,14 +32,21 @@ func TestStoredDocumentsHoldNoSecrets(t *testing.T) {
 	if _, err := s.ConsumeTicket(ctx, 1, "h"); err != nil {
 		t.Fatal(err)
 	}
-	for _, coll := range []string{"services", "clients", "tickets", "claims"} {
+	if err := s.CreateCode(ctx, store.AuthorizationCode{ServiceID: 1, Hash: "c", GrantID: "g", ExpiresAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateToken(ctx, store.Token{ServiceID: 1, Hash: "a", Kind: "access", GrantID: "g", ExpiresAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, coll := range []string{"services", "clients", "tickets", "claims", "codes", "tokens"} {
 		var doc bson.M
 		if err := d.DB.Collection(coll).FindOne(ctx, bson.D{}).Decode(&doc); err != nil {
 			t.Fatalf("read %s: %v", coll, err)
 		}
 		for field := range doc {
 			f := strings.ToLower(field)
-			if strings.Contains(f, "secret") && !strings.HasSuffix(f, "hash") || f == "ticket" {
+			if strings.Contains(f, "secret") && !strings.HasSuffix(f, "hash") ||
+				f == "ticket" || f == "code" || f == "token" {
 				t.Errorf("%s document has field %q: store only hashes", coll, field)
 			}
 		}

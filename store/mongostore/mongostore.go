@@ -44,6 +44,8 @@ type Store struct {
 	tickets  *mongo.Collection
 	claims   *mongo.Collection
 	keys     *mongo.Collection
+	codes    *mongo.Collection
+	tokens   *mongo.Collection
 }
 
 var _ store.Store = (*Store)(nil)
@@ -79,6 +81,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		tickets:  db.Collection("tickets"),
 		claims:   db.Collection("claims"),
 		keys:     db.Collection("keys"),
+		codes:    db.Collection("codes"),
+		tokens:   db.Collection("tokens"),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
@@ -143,6 +147,15 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.keys, []index{
 			{name: "kid_unique", keys: asc("serviceId", "kid"), unique: true},
 			{name: "list", keys: asc("serviceId", "createdAt", "kid")},
+		}},
+		{s.codes, []index{
+			{name: "hash_unique", keys: asc("serviceId", "hash"), unique: true},
+			{name: "expiresAt", keys: asc("expiresAt")},
+		}},
+		{s.tokens, []index{
+			{name: "hash_unique", keys: asc("serviceId", "hash"), unique: true},
+			{name: "grant", keys: asc("serviceId", "grantId")},
+			{name: "expiresAt", keys: asc("expiresAt")},
 		}},
 	}
 	// One createIndexes command per index: FerretDB 1.24 panics (and drops

@@ -55,6 +55,9 @@ func TestOpenTwiceKeepsIndexes(t *testing.T) {
 		"tickets.hash_unique unique",
 		"claims.key_unique unique",
 		"services.apiKey_unique unique",
+		"codes.hash_unique unique",
+		"tokens.hash_unique unique",
+		"tokens.grant",
 	} {
 		if !first[want] {
 			t.Errorf("index %q missing; have %v", want, first)
@@ -65,7 +68,7 @@ func TestOpenTwiceKeepsIndexes(t *testing.T) {
 func indexSpecs(t *testing.T, db *mongo.Database) map[string]bool {
 	t.Helper()
 	specs := map[string]bool{}
-	for _, coll := range []string{"services", "clients", "tickets", "claims"} {
+	for _, coll := range []string{"services", "clients", "tickets", "claims", "keys", "codes", "tokens"} {
 		got, err := db.Collection(coll).Indexes().ListSpecifications(t.Context())
 		if err != nil {
 			t.Fatalf("list indexes of %s: %v", coll, err)

@@ -88,9 +88,11 @@ func (s *Store) UpdateService(ctx context.Context, svc store.Service) error {
 // DeleteService deletes the service and everything it owns; ErrNotFound if
 // it does not exist. The service document goes last: a call that fails
 // half-way leaves the service in place, so retrying the same call finishes
-// the job, and no client, ticket, claim or key outlives its service.
+// the job, and no client, ticket, code, claim, token or key outlives its
+// service. Tickets and codes go before the claims, as in the expiry sweeps,
+// so that an interrupted call never leaves a used one without its claim.
 func (s *Store) DeleteService(ctx context.Context, serviceID int64) error {
-	for _, c := range []*mongo.Collection{s.clients, s.tickets, s.claims, s.keys} {
+	for _, c := range []*mongo.Collection{s.clients, s.tickets, s.codes, s.claims, s.tokens, s.keys} {
 		if _, err := c.DeleteMany(ctx, byService(serviceID)); err != nil {
 			return wrap("delete service: delete "+c.Name(), err)
 		}

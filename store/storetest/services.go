@@ -84,6 +84,13 @@ func testServiceDeleteCascades(t *testing.T, s store.Store) {
 		mustNil(t, "CreateClient", s.CreateClient(ctx(t), newClient(id, 77, "shared-alias", base)))
 		mustNil(t, "CreateTicket", s.CreateTicket(ctx(t), newTicket(id, "same-hash", time.Hour)))
 		mustNil(t, "CreateKey", s.CreateKey(ctx(t), newKey(id, "kid", "RS256", base)))
+		mustNil(t, "CreateCode", s.CreateCode(ctx(t), newCode(id, "same-hash", time.Hour)))
+		mustNil(t, "CreateToken", s.CreateToken(ctx(t), newToken(id, "same-hash", "grant", "refresh", time.Hour)))
+	}
+	// Consumed codes leave consumption marks behind in some backends; those
+	// must go with the service too.
+	if _, err := s.ConsumeCode(ctx(t), 1, "same-hash"); err != nil {
+		t.Fatalf("ConsumeCode: %v", err)
 	}
 	mustNil(t, "DeleteService", s.DeleteService(ctx(t), 1))
 
@@ -93,6 +100,10 @@ func testServiceDeleteCascades(t *testing.T, s store.Store) {
 	wantErr(t, "GetClientByAlias(of deleted service)", err, store.ErrNotFound)
 	_, err = s.ConsumeTicket(ctx(t), 1, "same-hash")
 	wantErr(t, "ConsumeTicket(of deleted service)", err, store.ErrNotFound)
+	_, err = s.ConsumeCode(ctx(t), 1, "same-hash")
+	wantErr(t, "ConsumeCode(of deleted service)", err, store.ErrNotFound)
+	_, err = s.GetToken(ctx(t), 1, "same-hash")
+	wantErr(t, "GetToken(of deleted service)", err, store.ErrNotFound)
 
 	if keys, err := s.ListKeys(ctx(t), 1); err != nil || len(keys) != 0 {
 		t.Fatalf("ListKeys(of deleted service) = %d keys, %v; want none", len(keys), err)
@@ -111,9 +122,20 @@ func testServiceDeleteCascades(t *testing.T, s store.Store) {
 	if keys, err := s.ListKeys(ctx(t), 2); err != nil || len(keys) != 1 {
 		t.Fatalf("ListKeys(other) = %d keys, %v; want 1", len(keys), err)
 	}
+	if _, err := s.ConsumeCode(ctx(t), 2, "same-hash"); err != nil {
+		t.Fatalf("ConsumeCode(other): %v", err)
+	}
+	if _, err := s.GetToken(ctx(t), 2, "same-hash"); err != nil {
+		t.Fatalf("GetToken(other): %v", err)
+	}
 	// A service recreated with the same key starts empty.
 	mustNil(t, "CreateService(again)", s.CreateService(ctx(t), newService(1, base)))
 	if _, total, err := s.ListClients(ctx(t), 1, store.Page{Start: 0, End: 10}); err != nil || total != 0 {
 		t.Fatalf("ListClients(recreated) = total %d, err %v; want 0, nil", total, err)
+	}
+	// ... and a code issued again under the old hash is fresh, not consumed.
+	mustNil(t, "CreateCode(recreated)", s.CreateCode(ctx(t), newCode(1, "same-hash", time.Hour)))
+	if _, err := s.ConsumeCode(ctx(t), 1, "same-hash"); err != nil {
+		t.Fatalf("ConsumeCode(recreated): %v", err)
 	}
 }

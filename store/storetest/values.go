@@ -31,11 +31,28 @@ func testTimeRoundTrip(t *testing.T, s store.Store) {
 	gotTicket, err := s.ConsumeTicket(ctx(t), 7, "t")
 	mustNil(t, "ConsumeTicket", err)
 
+	code := newCode(7, "c", 0)
+	code.AuthTime, code.CreatedAt, code.ExpiresAt = in, in, in
+	mustNil(t, "CreateCode", s.CreateCode(ctx(t), code))
+	gotCode, err := s.ConsumeCode(ctx(t), 7, "c")
+	mustNil(t, "ConsumeCode", err)
+
+	tok := newToken(7, "a", "g", "access", 0)
+	tok.CreatedAt, tok.ExpiresAt = in, in
+	mustNil(t, "CreateToken", s.CreateToken(ctx(t), tok))
+	gotToken, err := s.GetToken(ctx(t), 7, "a")
+	mustNil(t, "GetToken", err)
+
 	for name, got := range map[string]time.Time{
 		"service.CreatedAt":  gotSvc.CreatedAt,
 		"service.ModifiedAt": gotSvc.ModifiedAt,
 		"client.CreatedAt":   gotClient.CreatedAt,
 		"ticket.ExpiresAt":   gotTicket.ExpiresAt,
+		"code.AuthTime":      gotCode.AuthTime,
+		"code.CreatedAt":     gotCode.CreatedAt,
+		"code.ExpiresAt":     gotCode.ExpiresAt,
+		"token.CreatedAt":    gotToken.CreatedAt,
+		"token.ExpiresAt":    gotToken.ExpiresAt,
 	} {
 		if !got.Equal(want) || got.Location() != time.UTC {
 			t.Errorf("%s = %v (%v), want %v in UTC", name, got, got.Location(), want)
@@ -92,5 +109,40 @@ func testNoAliasing(t *testing.T, s store.Store) {
 	gotT, _ = s.ConsumeTicket(ctx(t), 3, "h")
 	if d := diff(newTicket(3, "h", time.Hour), gotT); d != "" {
 		t.Fatalf("mutating a returned ticket changed the stored one (-want +got):\n%s", d)
+	}
+
+	code := newCode(3, "c", time.Hour)
+	mustNil(t, "CreateCode", s.CreateCode(ctx(t), code))
+	code.Scopes[0] = "admin"
+	code.Claims[0] = '['
+	code.Properties[0].Value = "mutated-input"
+	gotCode, err := s.ConsumeCode(ctx(t), 3, "c")
+	mustNil(t, "ConsumeCode", err)
+	if d := diff(newCode(3, "c", time.Hour), gotCode); d != "" {
+		t.Fatalf("mutating the input changed the stored code (-want +got):\n%s", d)
+	}
+	gotCode.Scopes[0] = "admin"
+	gotCode.Claims[0] = '['
+	gotCode.Properties[0].Value = "mutated-output"
+	gotCode, _ = s.ConsumeCode(ctx(t), 3, "c")
+	if d := diff(newCode(3, "c", time.Hour), gotCode); d != "" {
+		t.Fatalf("mutating a returned code changed the stored one (-want +got):\n%s", d)
+	}
+
+	tok := newToken(3, "a", "g", "access", time.Hour)
+	mustNil(t, "CreateToken", s.CreateToken(ctx(t), tok))
+	tok.Scopes[0] = "admin"
+	tok.Properties[0].Value = "mutated-input"
+	gotTok, err := s.GetToken(ctx(t), 3, "a")
+	mustNil(t, "GetToken", err)
+	if d := diff(newToken(3, "a", "g", "access", time.Hour), gotTok); d != "" {
+		t.Fatalf("mutating the input changed the stored token (-want +got):\n%s", d)
+	}
+	gotTok.Scopes[0] = "admin"
+	gotTok.Properties[0].Value = "mutated-output"
+	gotTok, err = s.GetToken(ctx(t), 3, "a")
+	mustNil(t, "GetToken", err)
+	if d := diff(newToken(3, "a", "g", "access", time.Hour), gotTok); d != "" {
+		t.Fatalf("mutating a returned token changed the stored one (-want +got):\n%s", d)
 	}
 }

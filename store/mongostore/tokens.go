@@ -1,0 +1,62 @@
+package mongostore
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gatehouse-oss/gatehouse/store"
+)
+
+// tokenDoc is an access or refresh token as stored: the record plus its
+// document _id. Only the token's hash is stored, never the raw token.
+type tokenDoc struct {
+	ID          string `bson:"_id"`
+	store.Token `bson:",inline"`
+}
+
+// CreateToken stores a token; ErrAlreadyExists if its hash is taken in its
+// service.
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	id, err := newID()
+	if err != nil {
+		return err
+	}
+	_, err = s.tokens.InsertOne(ctx, tokenDoc{ID: id, Token: t})
+	return wrap("create token", err)
+}
+
+// GetToken returns the token with this hash, or ErrNotFound.
+func (s *Store) GetToken(ctx context.Context, serviceID int64, hash string) (store.Token, error) {
+	filter := bson.D{{Key: "serviceId", Value: serviceID}, {Key: "hash", Value: hash}}
+	var d tokenDoc
+	if err := s.tokens.FindOne(ctx, filter).Decode(&d); err != nil {
+		return store.Token{}, wrap("get token", err)
+	}
+	return d.Token, nil
+}
+
+// DeleteGrant deletes every token of the grant in the service, through the
+// {serviceId, grantId} index, and reports how many it deleted. DeleteMany is
+// not atomic across documents: a call that fails half-way may leave some of
+// the grant's tokens, and retrying it deletes the rest.
+func (s *Store) DeleteGrant(ctx context.Context, serviceID int64, grantID string) (int, error) {
+	filter := append(byService(serviceID), bson.E{Key: "grantId", Value: grantID})
+	res, err := s.tokens.DeleteMany(ctx, filter)
+	if err != nil {
+		return 0, wrap("delete grant", err)
+	}
+	return int(res.DeletedCount), nil
+}
+
+// DeleteExpiredTokens removes, across all services, the tokens that expired
+// before the given time and reports how many it removed.
+func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error) {
+	expired := bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: before}}}}
+	res, err := s.tokens.DeleteMany(ctx, expired)
+	if err != nil {
+		return 0, wrap("delete expired tokens", err)
+	}
+	return int(res.DeletedCount), nil
+}
