@@ -3,6 +3,7 @@ module github.com/gatehouse-oss/gatehouse
 go 1.25.0
 
 require (
+	github.com/authlete/authlete-go v1.1.13
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/gatehouse-oss/gatehouse/sdk v0.0.0
 	github.com/getkin/kin-openapi v0.152.0
@@ -16,6 +17,7 @@ require (
 )
 
 require (
+	github.com/BurntSushi/toml v1.4.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.16 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect

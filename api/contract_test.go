@@ -234,7 +234,7 @@ func TestContractHelperCatchesMismatch(t *testing.T) {
 		`"redirectUris":[],"grantTypes":[],"responseTypes":[],"tokenAuthMethod":"NONE","idTokenSignAlg":"RS256",` +
 		`"pkceRequired":false,"pkceS256Required":false,"extension":{"requestableScopesEnabled":false},"createdAt":1,"modifiedAt":1}`
 	svc := `{"apiKey":1,"serviceName":"x","issuer":"https://x.example","supportedScopes":[],"supportedGrantTypes":[],` +
-		`"supportedResponseTypes":[],"supportedTokenAuthMethods":[],"supportedClaims":[],"customClaimsAllowed":false,"accessTokenDuration":1,"refreshTokenDuration":1,` +
+		`"supportedResponseTypes":[],"supportedResponseModes":[],"supportedTokenAuthMethods":[],"supportedClaims":[],"customClaimsAllowed":false,"accessTokenDuration":1,"refreshTokenDuration":1,` +
 		`"idTokenDuration":1,"authorizationCodeDuration":1,"ticketDuration":1,"pkceRequired":false,"pkceS256Required":true,` +
 		`"refreshTokenKept":false,"scopeRequired":false,"createdAt":1,"modifiedAt":1}`
 	secret := strings.Repeat("A", 43)

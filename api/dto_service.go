@@ -21,6 +21,7 @@ type serviceJSON struct {
 	SupportedScopes           []scopeJSON `json:"supportedScopes" validate:"max=100,dive"`
 	SupportedGrantTypes       []string    `json:"supportedGrantTypes" validate:"max=20"`
 	SupportedResponseTypes    []string    `json:"supportedResponseTypes" validate:"max=20"`
+	SupportedResponseModes    []string    `json:"supportedResponseModes" validate:"max=3"`
 	SupportedTokenAuthMethods []string    `json:"supportedTokenAuthMethods" validate:"max=20"`
 	SupportedClaims           []string    `json:"supportedClaims" validate:"max=200,dive,max=200"`
 	CustomClaimsAllowed       *bool       `json:"customClaimsAllowed"`
@@ -68,6 +69,7 @@ func (j serviceJSON) record() (store.Service, []service.FieldError) {
 		SupportedScopes:           d.SupportedScopes,
 		SupportedGrantTypes:       listOr(enums.list("supportedGrantTypes", j.SupportedGrantTypes, oauth.GrantTypes), d.SupportedGrantTypes),
 		SupportedResponseTypes:    listOr(enums.list("supportedResponseTypes", j.SupportedResponseTypes, oauth.ResponseTypes), d.SupportedResponseTypes),
+		SupportedResponseModes:    listOr(enums.list("supportedResponseModes", j.SupportedResponseModes, oauth.ResponseModes), d.SupportedResponseModes),
 		SupportedTokenAuthMethods: listOr(enums.list("supportedTokenAuthMethods", j.SupportedTokenAuthMethods, oauth.ClientAuthMethods), d.SupportedTokenAuthMethods),
 		SupportedClaims:           listOr(j.SupportedClaims, d.SupportedClaims),
 		CustomClaimsAllowed:       orDefault(j.CustomClaimsAllowed, d.CustomClaimsAllowed),
@@ -112,6 +114,7 @@ func serviceView(s store.Service, secret string) serviceJSON {
 		SupportedScopes:           scopes,
 		SupportedGrantTypes:       names(s.SupportedGrantTypes, oauth.GrantTypes),
 		SupportedResponseTypes:    names(s.SupportedResponseTypes, oauth.ResponseTypes),
+		SupportedResponseModes:    names(s.SupportedResponseModes, oauth.ResponseModes),
 		SupportedTokenAuthMethods: names(s.SupportedTokenAuthMethods, oauth.ClientAuthMethods),
 		SupportedClaims:           nonNil(s.SupportedClaims),
 		CustomClaimsAllowed:       ptr(s.CustomClaimsAllowed),

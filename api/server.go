@@ -90,5 +90,16 @@ func New(cfg Config) *echo.Echo {
 	clients.POST("/update/:clientId", s.updateClient, asService...)
 	clients.DELETE("/delete/:clientIdentifier", s.deleteClient, asService...)
 	clients.GET("/secret/refresh/:clientIdentifier", s.refreshClientSecret, asService...)
+
+	// Runtime APIs: OAuth requests relayed by the frontend; 64 KiB is ample
+	// for any of them (SECURITY D08).
+	asRuntime := []echo.MiddlewareFunc{noStore, s.requireService, bodyLimit(runtimeBodyLimit)}
+	auth := e.Group("/api/auth")
+	auth.POST("/authorization", s.authorization, asRuntime...)
+	auth.POST("/authorization/issue", s.authorizationIssue, asRuntime...)
+	auth.POST("/authorization/fail", s.authorizationFail, asRuntime...)
 	return e
 }
+
+// runtimeBodyLimit bounds the body of a runtime API call.
+const runtimeBodyLimit = 64 << 10

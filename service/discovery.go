@@ -60,7 +60,7 @@ func Discovery(svc store.Service) ProviderMetadata {
 		IntrospectionEndpoint:                      svc.IntrospectionEndpoint,
 		ScopesSupported:                            scopes,
 		ResponseTypesSupported:                     append([]string{}, svc.SupportedResponseTypes...),
-		ResponseModesSupported:                     []string{"query", "fragment", "form_post"},
+		ResponseModesSupported:                     append([]string{}, svc.SupportedResponseModes...),
 		GrantTypesSupported:                        append([]string{}, svc.SupportedGrantTypes...),
 		SubjectTypesSupported:                      []string{"public"},
 		IDTokenSigningAlgValuesSupported:           slices.Clone(signingAlgs),

@@ -65,13 +65,25 @@ func (e *Engine) Ready(ctx context.Context) error {
 	return e.store.Ping(ctx)
 }
 
-// SweepExpired deletes the single-use records that have expired. Expiry is
-// always checked when a record is read; this only reclaims space, on stores
-// (like FerretDB) that have no TTL indexes.
+// SweepExpired deletes the tickets, codes and tokens that have expired and
+// reports how many. Expiry is always checked when a record is read; this only
+// reclaims space, on stores (like FerretDB) that have no TTL indexes.
 func (e *Engine) SweepExpired(ctx context.Context) (int, error) {
-	n, err := e.store.DeleteExpiredTickets(ctx, e.now())
-	if err != nil {
-		return 0, fmt.Errorf("sweep tickets: %w", err)
+	now := e.now()
+	total := 0
+	for _, sweep := range []struct {
+		what string
+		del  func(context.Context, time.Time) (int, error)
+	}{
+		{"tickets", e.store.DeleteExpiredTickets},
+		{"codes", e.store.DeleteExpiredCodes},
+		{"tokens", e.store.DeleteExpiredTokens},
+	} {
+		n, err := sweep.del(ctx, now)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("sweep %s: %w", sweep.what, err)
+		}
 	}
-	return n, nil
+	return total, nil
 }

@@ -132,7 +132,7 @@ func TestIDSpaceExhaustionIsAnEngineError(t *testing.T) {
 	}
 }
 
-func TestSweepExpiredRemovesOnlyExpiredTickets(t *testing.T) {
+func TestSweepExpiredRemovesOnlyExpiredRecords(t *testing.T) {
 	st := memstore.New()
 	now := testNow
 	e := mustNew(t, Config{Store: st, Now: func() time.Time { return now }})
@@ -142,9 +142,23 @@ func TestSweepExpiredRemovesOnlyExpiredTickets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for hash, ttl := range map[string]time.Duration{"old": -time.Minute, "fresh": time.Hour} {
+		if err := st.CreateCode(ctx, store.AuthorizationCode{ServiceID: 1, Hash: hash, CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateToken(ctx, store.Token{ServiceID: 1, Hash: hash, Kind: "access", CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	n, err := e.SweepExpired(ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("SweepExpired = %d, %v; want 1, nil", n, err)
+	if err != nil || n != 3 {
+		t.Fatalf("SweepExpired = %d, %v; want 3 (a ticket, a code, a token), nil", n, err)
+	}
+	if _, err := st.GetToken(ctx, 1, "old"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("expired token survived: %v", err)
+	}
+	if _, err := st.ConsumeCode(ctx, 1, "fresh"); err != nil {
+		t.Errorf("fresh code was swept: %v", err)
 	}
 	if _, err := st.ConsumeTicket(ctx, 1, "fresh"); err != nil {
 		t.Errorf("fresh ticket was swept: %v", err)

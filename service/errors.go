@@ -109,6 +109,10 @@ func ClientNotFound(identifier string) *Error {
 // PrivateKeysRefused answers a request for private keys (400).
 func PrivateKeysRefused() *Error { return newError(resPrivateKeysRefused, nil) }
 
+// EngineFault is the resultCode and resultMessage of a runtime call the
+// engine failed; the cause is logged, never shown.
+func EngineFault() (code, message string) { return resAuthzEngine.message() }
+
 // Internal wraps an unexpected failure as an opaque 500; the cause goes to
 // the log only.
 func Internal(cause error) *Error { return newError(resInternal, cause) }

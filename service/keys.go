@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/gatehouse-oss/gatehouse/service/oauth"
 	"github.com/gatehouse-oss/gatehouse/store"
@@ -228,4 +229,36 @@ func KeysRotatedResult(svc store.Service) (code, message string) {
 // bounds every client's), plus clock skew.
 func keyRetention(svc store.Service) time.Duration {
 	return time.Duration(svc.IDTokenDuration)*time.Second + clockSkew
+}
+
+// idTokenHintSubject verifies that hint is an ID token this service signed
+// (with any published key; expiry is tolerated, OIDC Core §3.1.2.1) and
+// returns its subject.
+func (e *Engine) idTokenHintSubject(ctx context.Context, svc store.Service, hint string) (string, error) {
+	tok, err := jwt.ParseSigned(hint, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	if err != nil || len(tok.Headers) != 1 {
+		return "", errors.New("id_token_hint: not a signed JWT")
+	}
+	st, err := e.keys(ctx, svc)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range st.published {
+		if k.KID != tok.Headers[0].KeyID || k.Alg != tok.Headers[0].Algorithm {
+			continue
+		}
+		var pub jose.JSONWebKey
+		if err := pub.UnmarshalJSON(k.PublicJWK); err != nil {
+			return "", Internal(fmt.Errorf("key %s: %w", k.KID, err))
+		}
+		var claims jwt.Claims
+		if err := tok.Claims(pub.Key, &claims); err != nil {
+			return "", fmt.Errorf("id_token_hint: %w", err)
+		}
+		if claims.Issuer != svc.Issuer || claims.Subject == "" {
+			return "", errors.New("id_token_hint: issued by another issuer")
+		}
+		return claims.Subject, nil
+	}
+	return "", errors.New("id_token_hint: signed by no key of this service")
 }

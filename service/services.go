@@ -29,6 +29,7 @@ func ServiceDefaults() store.Service {
 		},
 		SupportedGrantTypes:       []string{oauth.GrantAuthorizationCode, oauth.GrantRefreshToken, oauth.GrantClientCredentials},
 		SupportedResponseTypes:    []string{oauth.ResponseCode},
+		SupportedResponseModes:    []string{oauth.ModeQuery, oauth.ModeFragment, oauth.ModeFormPost},
 		SupportedTokenAuthMethods: []string{oauth.AuthClientSecretBasic, oauth.AuthClientSecretPost, oauth.AuthPrivateKeyJWT, oauth.AuthNone},
 		SupportedClaims:           StandardClaims(),
 		AccessTokenDuration:       3600,
@@ -74,6 +75,7 @@ func validateService(s store.Service) error {
 	}
 	p.enumList("supportedGrantTypes", s.SupportedGrantTypes, oauth.GrantTypes)
 	p.enumList("supportedResponseTypes", s.SupportedResponseTypes, oauth.ResponseTypes)
+	p.enumList("supportedResponseModes", s.SupportedResponseModes, oauth.ResponseModes)
 	p.enumList("supportedTokenAuthMethods", s.SupportedTokenAuthMethods, oauth.ClientAuthMethods)
 	p.responseTypesCoherent("supportedResponseTypes", s.SupportedResponseTypes, s.SupportedGrantTypes)
 	p.duration("accessTokenDuration", s.AccessTokenDuration, 1, maxTokenDuration)

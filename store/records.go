@@ -22,6 +22,7 @@ type Service struct {
 	SupportedScopes           []Scope  `bson:"supportedScopes"`
 	SupportedGrantTypes       []string `bson:"supportedGrantTypes"`
 	SupportedResponseTypes    []string `bson:"supportedResponseTypes"`
+	SupportedResponseModes    []string `bson:"supportedResponseModes"`
 	SupportedTokenAuthMethods []string `bson:"supportedTokenAuthMethods"`
 	// SupportedClaims are the end-user claims the service can return
 	// (claims_supported); CustomClaimsAllowed lets the frontend put claims

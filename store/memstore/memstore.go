@@ -106,6 +106,7 @@ func cloneService(s store.Service) store.Service {
 	s.SupportedScopes = slices.Clone(s.SupportedScopes)
 	s.SupportedGrantTypes = slices.Clone(s.SupportedGrantTypes)
 	s.SupportedResponseTypes = slices.Clone(s.SupportedResponseTypes)
+	s.SupportedResponseModes = slices.Clone(s.SupportedResponseModes)
 	s.SupportedTokenAuthMethods = slices.Clone(s.SupportedTokenAuthMethods)
 	s.SupportedClaims = slices.Clone(s.SupportedClaims)
 	s.CreatedAt = storedTime(s.CreatedAt)

@@ -24,6 +24,7 @@ func newService(apiKey int64, created time.Time) store.Service {
 		},
 		SupportedGrantTypes:       []string{"authorization_code", "refresh_token"},
 		SupportedResponseTypes:    []string{"code", "code id_token"},
+		SupportedResponseModes:    []string{"query", "form_post"},
 		SupportedTokenAuthMethods: []string{"client_secret_basic", "none"},
 		SupportedClaims:           []string{"name", "email"},
 		CustomClaimsAllowed:       true,
