@@ -119,16 +119,16 @@ func (e *Engine) Authorization(ctx context.Context, svc store.Service, parameter
 		return reply.error(resAuthzDuplicate, "state"), nil
 	}
 	if r, args := checkRequest(svc, client, p, &req); r != nil {
-		reply.state = req.State
 		return reply.error(*r, args...), nil
 	}
 	if p.Has("id_token_hint") {
 		sub, err := e.idTokenHintSubject(ctx, svc, p.Get("id_token_hint"))
-		if err != nil {
+		var engineErr *Error
+		switch {
+		case errors.As(err, &engineErr):
 			// The engine's own failures (store, keys) are not the client's.
-			if ee := (*Error)(nil); errors.As(err, &ee) {
-				return AuthorizationResult{}, err
-			}
+			return AuthorizationResult{}, err
+		case err != nil:
 			return reply.error(resAuthzIDTokenHint), nil
 		}
 		req.Subject = sub
