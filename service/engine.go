@@ -65,7 +65,7 @@ func (e *Engine) Ready(ctx context.Context) error {
 	return e.store.Ping(ctx)
 }
 
-// SweepExpired deletes the tickets, codes and tokens that have expired and
+// SweepExpired deletes the tickets, codes, tokens and claims that have expired and
 // reports how many. Expiry is always checked when a record is read; this only
 // reclaims space, on stores (like FerretDB) that have no TTL indexes.
 func (e *Engine) SweepExpired(ctx context.Context) (int, error) {
@@ -78,6 +78,7 @@ func (e *Engine) SweepExpired(ctx context.Context) (int, error) {
 		{"tickets", e.store.DeleteExpiredTickets},
 		{"codes", e.store.DeleteExpiredCodes},
 		{"tokens", e.store.DeleteExpiredTokens},
+		{"claims", e.store.DeleteExpiredClaims},
 	} {
 		n, err := sweep.del(ctx, now)
 		total += n

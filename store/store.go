@@ -21,6 +21,7 @@ type Store interface {
 	ClientStore
 	TicketStore
 	KeyStore
+	ClaimStore
 	CodeStore
 	TokenStore
 
@@ -135,4 +136,17 @@ type TokenStore interface {
 	// expired before the given time and reports how many it removed. It is
 	// housekeeping only.
 	DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error)
+}
+
+// ClaimStore records single uses that have no record of their own to mark:
+// a refresh token rotated away, a client assertion's jti. A claim is the
+// insert of a unique key, which is atomic on every backend.
+type ClaimStore interface {
+	// Claim marks (kind, key) used in the service until expiresAt. The first
+	// caller gets nil; every later caller gets ErrConsumed, until the mark
+	// expires and is swept.
+	Claim(ctx context.Context, serviceID int64, kind, key string, expiresAt time.Time) error
+	// DeleteExpiredClaims removes, across services, the marks made by Claim
+	// that expired before the given time, and reports how many.
+	DeleteExpiredClaims(ctx context.Context, before time.Time) (int, error)
 }

@@ -28,6 +28,7 @@ type Store struct {
 	aliases  map[aliasKey]int64 // alias → client ID, per service
 	tickets  map[ticketKey]*ticket
 	keys     map[keyKey]store.SigningKey
+	claims   map[claimKey]time.Time
 	codes    map[codeKey]*code
 	tokens   map[tokenKey]store.Token
 }
@@ -61,6 +62,7 @@ func New() *Store {
 		aliases:  make(map[aliasKey]int64),
 		tickets:  make(map[ticketKey]*ticket),
 		keys:     make(map[keyKey]store.SigningKey),
+		claims:   make(map[claimKey]time.Time),
 		codes:    make(map[codeKey]*code),
 		tokens:   make(map[tokenKey]store.Token),
 	}

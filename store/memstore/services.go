@@ -81,6 +81,11 @@ func (s *Store) DeleteService(_ context.Context, serviceID int64) error {
 			delete(s.keys, k)
 		}
 	}
+	for k := range s.claims {
+		if k.service == serviceID {
+			delete(s.claims, k)
+		}
+	}
 	for k := range s.codes {
 		if k.service == serviceID {
 			delete(s.codes, k)

@@ -3,7 +3,10 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gatehouse-oss/gatehouse/store"
 )
@@ -41,4 +44,27 @@ func (s *Store) claim(ctx context.Context, op string, serviceID int64, kind, key
 		return fmt.Errorf("mongostore: %s: %w", op, store.ErrConsumed)
 	}
 	return wrap(op, err)
+}
+
+// publicClaimPrefix keeps the kinds of Claim apart from the store's own
+// (tickets, codes), so that no caller can block or sweep those.
+const publicClaimPrefix = "once:"
+
+// Claim marks (kind, key) used in the service until expiresAt; ErrConsumed
+// for every caller after the first.
+func (s *Store) Claim(ctx context.Context, serviceID int64, kind, key string, expiresAt time.Time) error {
+	return s.claim(ctx, "claim "+kind, serviceID, publicClaimPrefix+kind, key, expiresAt)
+}
+
+// DeleteExpiredClaims removes the expired marks made by Claim.
+func (s *Store) DeleteExpiredClaims(ctx context.Context, before time.Time) (int, error) {
+	filter := bson.D{
+		{Key: "kind", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(publicClaimPrefix)}}},
+		{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: before}}},
+	}
+	res, err := s.claims.DeleteMany(ctx, filter)
+	if err != nil {
+		return 0, wrap("delete expired claims", err)
+	}
+	return int(res.DeletedCount), nil
 }

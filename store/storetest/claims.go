@@ -1,0 +1,74 @@
+package storetest
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-oss/gatehouse/store"
+)
+
+func testClaimLifecycle(t *testing.T, s store.Store) {
+	exp := base.Add(time.Hour)
+	mustNil(t, "Claim", s.Claim(ctx(t), 1, "refresh", "k", exp))
+	wantErr(t, "Claim(again)", s.Claim(ctx(t), 1, "refresh", "k", exp), store.ErrConsumed)
+	// Kind, key and service each make a different mark.
+	mustNil(t, "Claim(other kind)", s.Claim(ctx(t), 1, "jti", "k", exp))
+	mustNil(t, "Claim(other key)", s.Claim(ctx(t), 1, "refresh", "k2", exp))
+	mustNil(t, "Claim(other service)", s.Claim(ctx(t), 2, "refresh", "k", exp))
+	// A generic mark never collides with the store's own single-use marks.
+	mustNil(t, "CreateTicket", s.CreateTicket(ctx(t), newTicket(1, "k", time.Hour)))
+	mustNil(t, "Claim(kind ticket)", s.Claim(ctx(t), 1, "ticket", "k", exp))
+	if _, err := s.ConsumeTicket(ctx(t), 1, "k"); err != nil {
+		t.Fatalf("a Claim of kind %q blocked the ticket: %v", "ticket", err)
+	}
+}
+
+func testClaimRace(t *testing.T, s store.Store) {
+	const racers = 50
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, racers)
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.Claim(ctx(t), 1, "refresh", "raced", base.Add(time.Hour))
+		})
+	}
+	close(start)
+	wg.Wait()
+	var won, consumed int
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, store.ErrConsumed):
+			consumed++
+		default:
+			t.Errorf("Claim: unexpected error %v", err)
+		}
+	}
+	if won != 1 || consumed != racers-1 {
+		t.Fatalf("%d winners and %d ErrConsumed, want 1 and %d", won, consumed, racers-1)
+	}
+}
+
+func testClaimDeleteExpired(t *testing.T, s store.Store) {
+	mustNil(t, "Claim", s.Claim(ctx(t), 1, "jti", "old", base.Add(time.Minute)))
+	mustNil(t, "Claim", s.Claim(ctx(t), 2, "jti", "fresh", base.Add(time.Hour)))
+	// A consumed ticket's mark is not Claim's to sweep.
+	mustNil(t, "CreateTicket", s.CreateTicket(ctx(t), newTicket(1, "t", time.Minute)))
+	if _, err := s.ConsumeTicket(ctx(t), 1, "t"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DeleteExpiredClaims(ctx(t), base.Add(30*time.Minute))
+	mustNil(t, "DeleteExpiredClaims", err)
+	if n != 1 {
+		t.Errorf("DeleteExpiredClaims removed %d, want 1", n)
+	}
+	mustNil(t, "Claim(swept)", s.Claim(ctx(t), 1, "jti", "old", base.Add(time.Hour)))
+	wantErr(t, "Claim(fresh)", s.Claim(ctx(t), 2, "jti", "fresh", base.Add(time.Hour)), store.ErrConsumed)
+	_, err = s.ConsumeTicket(ctx(t), 1, "t")
+	wantErr(t, "ConsumeTicket(after claim sweep)", err, store.ErrConsumed)
+}
