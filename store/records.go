@@ -189,6 +189,11 @@ type Token struct {
 	Subject    string     `bson:"subject,omitempty"` // "" for client credentials
 	Scopes     []string   `bson:"scopes"`
 	Properties []Property `bson:"properties,omitempty"`
-	CreatedAt  time.Time  `bson:"createdAt"`
-	ExpiresAt  time.Time  `bson:"expiresAt"`
+	// What a refreshed ID token repeats (OIDC Core §12.2): when and how the
+	// end-user authenticated, and the ID token's sub when it is not Subject.
+	AuthTime       time.Time `bson:"authTime,omitempty"`
+	ACR            string    `bson:"acr,omitempty"`
+	IDTokenSubject string    `bson:"idTokenSubject,omitempty"`
+	CreatedAt      time.Time `bson:"createdAt"`
+	ExpiresAt      time.Time `bson:"expiresAt"`
 }

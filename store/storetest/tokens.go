@@ -22,8 +22,11 @@ func newToken(serviceID int64, hash, grantID, kind string, ttl time.Duration) st
 			{Key: "plan", Value: "gold"},
 			{Key: "internal", Value: "x", Hidden: true},
 		},
-		CreatedAt: base,
-		ExpiresAt: base.Add(ttl),
+		AuthTime:       base.Add(-time.Minute),
+		ACR:            "urn:example:loa:2",
+		IDTokenSubject: "pairwise-1",
+		CreatedAt:      base,
+		ExpiresAt:      base.Add(ttl),
 	}
 }
 
