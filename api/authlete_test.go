@@ -171,6 +171,33 @@ func TestAuthleteGoClient(t *testing.T) {
 		if issued.IdToken != "" || issued.AccessToken != "" {
 			t.Errorf("a code response carries tokens: %+v", issued)
 		}
+
+		// The code is redeemed through authlete-go's Token API, as a
+		// frontend's token endpoint would.
+		tokenParams := url.Values{"grant_type": {"authorization_code"}, "code": {issued.AuthorizationCode},
+			"redirect_uri": {"https://spa.example/cb"}, "code_verifier": {verifier}, "client_id": {spaID}}.Encode()
+		tok, err := f.sdk.Token(&dto.TokenRequest{Parameters: tokenParams})
+		if err != nil {
+			t.Fatalf("authlete-go Token: %v (cause %v)", err, err.Cause)
+		}
+		if tok.Action != dto.TokenAction_OK || tok.ResultCode != "G005001" || tok.AccessToken == "" || tok.IdToken == "" ||
+			tok.Subject != "ada" || tok.ClientId != uint64(f.spa.ClientID) || tok.GrantType != types.GrantType_AUTHORIZATION_CODE {
+			t.Fatalf("Token = %+v", tok)
+		}
+		again, err := f.sdk.Token(&dto.TokenRequest{Parameters: tokenParams})
+		if err != nil {
+			t.Fatalf("authlete-go Token (reuse): %v", err)
+		}
+		if again.Action != dto.TokenAction_BAD_REQUEST || !strings.Contains(again.ResponseContent, "invalid_grant") {
+			t.Errorf("a reused code = %+v", again)
+		}
+		bad, err := f.sdk.Token(&dto.TokenRequest{Parameters: "grant_type=client_credentials", ClientId: "web", ClientSecret: "wrong"})
+		if err != nil {
+			t.Fatalf("authlete-go Token (bad secret): %v", err)
+		}
+		if bad.Action != dto.TokenAction_INVALID_CLIENT {
+			t.Errorf("a wrong secret = %+v", bad)
+		}
 	})
 
 	t.Run("code id_token flow", func(t *testing.T) {

@@ -139,16 +139,26 @@ func authorizationView(svc store.Service, r service.AuthorizationResult) authori
 // logged under the request id and a server_error for the client.
 func (s *server) runtimeAnswer(c echo.Context, svc store.Service, r service.AuthorizationResult, err error) error {
 	if err != nil {
-		e := service.AsError(err)
-		if e.Kind == service.KindUnavailable {
-			return e
+		if err := s.runtimeFault(c, err); err != nil {
+			return err
 		}
-		s.log.Error("runtime call failed", "request_id", requestIDOf(c), "route", c.Path(), "error", e.Error())
 		code, msg := service.EngineFault()
 		r = service.AuthorizationResult{Action: service.ActionInternalServerError, ResultCode: code, ResultMessage: msg,
 			ResponseContent: oauth.NewError(oauth.CodeServerError, msg).JSON()}
 	}
 	return c.JSON(http.StatusOK, authorizationView(svc, r))
+}
+
+// runtimeFault sorts an engine failure of a runtime call: a store outage is
+// returned, to be answered 503; anything else is logged under the request id
+// and nil is returned, for the caller to answer INTERNAL_SERVER_ERROR.
+func (s *server) runtimeFault(c echo.Context, err error) error {
+	e := service.AsError(err)
+	if e.Kind == service.KindUnavailable {
+		return e
+	}
+	s.log.Error("runtime call failed", "request_id", requestIDOf(c), "route", c.Path(), "error", e.Error())
+	return nil
 }
 
 func (s *server) authorization(c echo.Context) error {

@@ -98,6 +98,7 @@ func New(cfg Config) *echo.Echo {
 	auth.POST("/authorization", s.authorization, asRuntime...)
 	auth.POST("/authorization/issue", s.authorizationIssue, asRuntime...)
 	auth.POST("/authorization/fail", s.authorizationFail, asRuntime...)
+	auth.POST("/token", s.token, asRuntime...)
 	return e
 }
 

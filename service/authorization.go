@@ -161,9 +161,7 @@ func requestsOpenID(svc store.Service, c store.Client, p oauth.Params) bool {
 	if p.Has("scope") {
 		return slices.Contains(fields(p.Get("scope")), "openid")
 	}
-	return slices.ContainsFunc(svc.SupportedScopes, func(s store.Scope) bool {
-		return s.Name == "openid" && s.DefaultEntry && scopeAllowed(svc, c, s.Name)
-	})
+	return slices.Contains(defaultScopes(svc, c), "openid")
 }
 
 // checkRequest applies, in order, every rule that remains once the client
@@ -249,11 +247,7 @@ func checkScopes(svc store.Service, c store.Client, p oauth.Params, req *Authori
 	}
 	requested := fields(p.Get("scope"))
 	if !p.Has("scope") {
-		for _, s := range svc.SupportedScopes {
-			if s.DefaultEntry && scopeAllowed(svc, c, s.Name) {
-				requested = append(requested, s.Name)
-			}
-		}
+		requested = defaultScopes(svc, c)
 	}
 	for _, s := range requested {
 		if slices.Contains(req.Scopes, s) {
@@ -299,6 +293,18 @@ func scopeGrammar(s string) bool {
 		}
 	}
 	return true
+}
+
+// defaultScopes are the scopes of a request that names none (RFC 6749
+// §3.3): the service's defaultEntry scopes the client may request.
+func defaultScopes(svc store.Service, c store.Client) []string {
+	var out []string
+	for _, s := range svc.SupportedScopes {
+		if s.DefaultEntry && scopeAllowed(svc, c, s.Name) {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }
 
 // scopeAllowed reports whether the service supports scope and the client may

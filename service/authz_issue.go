@@ -144,7 +144,8 @@ func (e *Engine) mintAuthorization(ctx context.Context, svc store.Service, c sto
 		params = append(params, param{"code", code})
 	}
 	if oauth.ResponseTypeHas(req.ResponseType, "token") {
-		tok, lifetime, err := e.newAccessToken(ctx, svc, c, in.Subject, scopes, in.Properties, grantID)
+		is := issue{grantID: grantID, subject: in.Subject, idTokenSubject: in.Sub, properties: in.Properties, authTime: authTime, acr: in.ACR}
+		tok, lifetime, err := e.newToken(ctx, svc, c, "access", is, scopes, accessLifetime(svc, c))
 		if err != nil {
 			return AuthorizationResult{}, err
 		}
@@ -221,35 +222,4 @@ func (e *Engine) newCode(ctx context.Context, svc store.Service, c store.Client,
 		return "", AsError(fmt.Errorf("store code: %w", err))
 	}
 	return raw, nil
-}
-
-// newAccessToken stores an access token of the grant and returns it raw with
-// its lifetime: the client's, else the service's.
-func (e *Engine) newAccessToken(ctx context.Context, svc store.Service, c store.Client, subject string, scopes []string,
-	props []store.Property, grantID string) (string, int64, error) {
-	raw, err := newSecret(e.rand)
-	if err != nil {
-		return "", 0, Internal(err)
-	}
-	lifetime := svc.AccessTokenDuration
-	if c.AccessTokenDuration > 0 {
-		lifetime = c.AccessTokenDuration
-	}
-	now := e.now()
-	err = e.store.CreateToken(ctx, store.Token{
-		ServiceID:  svc.APIKey,
-		Hash:       hashToken(raw),
-		Kind:       "access",
-		GrantID:    grantID,
-		ClientID:   c.ClientID,
-		Subject:    subject,
-		Scopes:     scopes,
-		Properties: props,
-		CreatedAt:  now,
-		ExpiresAt:  now.Add(time.Duration(lifetime) * time.Second),
-	})
-	if err != nil {
-		return "", 0, AsError(fmt.Errorf("store access token: %w", err))
-	}
-	return raw, lifetime, nil
 }

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse-oss/gatehouse/service"
+	"github.com/gatehouse-oss/gatehouse/service/oauth"
+	"github.com/gatehouse-oss/gatehouse/store"
+)
+
+// tokenRequestJSON is the body of /auth/token (Authlete's TokenRequest).
+type tokenRequestJSON struct {
+	// Parameters is the token request's form body, as received.
+	Parameters string `json:"parameters"`
+	// ClientID and ClientSecret are the HTTP Basic credentials of the token
+	// request, when the client used Basic, as decoded from base64.
+	ClientID     string         `json:"clientId"`
+	ClientSecret string         `json:"clientSecret"`
+	Properties   []propertyJSON `json:"properties"`
+}
+
+// tokenJSON is the answer of /auth/token, field names as in Authlete's
+// TokenResponse.
+type tokenJSON struct {
+	ResultCode            string   `json:"resultCode"`
+	ResultMessage         string   `json:"resultMessage"`
+	Action                string   `json:"action"`
+	ResponseContent       string   `json:"responseContent,omitempty"`
+	AccessToken           string   `json:"accessToken,omitempty"`
+	AccessTokenExpiresAt  int64    `json:"accessTokenExpiresAt,omitempty"`
+	AccessTokenDuration   int64    `json:"accessTokenDuration,omitempty"`
+	RefreshToken          string   `json:"refreshToken,omitempty"`
+	RefreshTokenExpiresAt int64    `json:"refreshTokenExpiresAt,omitempty"`
+	RefreshTokenDuration  int64    `json:"refreshTokenDuration,omitempty"`
+	IDToken               string   `json:"idToken,omitempty"`
+	GrantType             string   `json:"grantType,omitempty"`
+	ClientID              int64    `json:"clientId,omitempty"`
+	Subject               string   `json:"subject,omitempty"`
+	Scopes                []string `json:"scopes,omitempty"`
+}
+
+func (s *server) token(c echo.Context) error {
+	svc, _ := serviceOf(c)
+	var in tokenRequestJSON
+	if err := bindRuntime(c, &in); err != nil {
+		return err
+	}
+	req := service.TokenRequest{Parameters: in.Parameters, ClientID: in.ClientID, ClientSecret: in.ClientSecret}
+	for _, p := range in.Properties {
+		req.Properties = append(req.Properties, store.Property(p))
+	}
+	r, err := s.engine.Token(c.Request().Context(), svc, req)
+	if err != nil {
+		if err := s.runtimeFault(c, err); err != nil {
+			return err
+		}
+		code, msg := service.EngineFault()
+		r = service.TokenResult{Action: service.ActionInternalServerError, ResultCode: code, ResultMessage: msg,
+			ResponseContent: oauth.NewError(oauth.CodeServerError, msg).JSON()}
+	}
+	out := tokenJSON{
+		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent,
+		AccessToken: r.AccessToken, AccessTokenExpiresAt: r.AccessTokenExpiresAt, AccessTokenDuration: r.AccessTokenDuration,
+		RefreshToken: r.RefreshToken, RefreshTokenExpiresAt: r.RefreshTokenExpiresAt, RefreshTokenDuration: r.RefreshTokenDuration,
+		IDToken: r.IDToken, ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes,
+	}
+	if r.GrantType != "" {
+		out.GrantType = oauth.GrantTypes.Name(r.GrantType)
+	}
+	return c.JSON(http.StatusOK, out)
+}

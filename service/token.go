@@ -1,0 +1,220 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-oss/gatehouse/service/oauth"
+	"github.com/gatehouse-oss/gatehouse/store"
+)
+
+// TokenRequest is a token request as the frontend received it (RFC 6749
+// §3.2): the form body and, when the client used HTTP Basic, the
+// credentials from the Authorization header.
+type TokenRequest struct {
+	Parameters   string
+	ClientID     string
+	ClientSecret string
+	Properties   []store.Property
+}
+
+// TokenResult is the answer of /auth/token.
+type TokenResult struct {
+	Action          string
+	ResultCode      string
+	ResultMessage   string
+	ResponseContent string
+
+	AccessToken           string
+	AccessTokenExpiresAt  int64 // epoch milliseconds
+	AccessTokenDuration   int64 // seconds
+	RefreshToken          string
+	RefreshTokenExpiresAt int64
+	RefreshTokenDuration  int64
+	IDToken               string
+	Subject               string
+	Scopes                []string
+	ClientID              int64
+	GrantType             string // the wire grant type
+}
+
+// tokenError answers a token request with an OAuth error (RFC 6749 §5.2):
+// INVALID_CLIENT for invalid_client, so the frontend answers 401 with a
+// challenge when the client used Basic, else BAD_REQUEST.
+func tokenError(r authzResult, args ...any) TokenResult {
+	code, msg := r.message(args...)
+	action := ActionBadRequest
+	if r.oauthError == oauth.CodeInvalidClient {
+		action = ActionInvalidClient
+	}
+	return TokenResult{Action: action, ResultCode: code, ResultMessage: msg,
+		ResponseContent: oauth.NewError(r.oauthError, msg).JSON()}
+}
+
+// grant is what one grant type contributes: it checks its own parameters and
+// says what to issue. Client authentication and the grant type checks
+// happen once, before any grant runs, so no grant can skip them.
+type grant func(ctx context.Context, svc store.Service, c store.Client, p oauth.Params) (issue, *TokenResult, error)
+
+// Token runs a token request of svc: parse once, authenticate the client,
+// check the grant type against the service and the client, then the grant.
+// The error is non-nil only when the store failed.
+func (e *Engine) Token(ctx context.Context, svc store.Service, req TokenRequest) (TokenResult, error) {
+	p, err := oauth.ParseParams(req.Parameters)
+	if err != nil {
+		return tokenError(resTokenMalformed), nil
+	}
+	if dup := p.AnyDuplicated(); dup != "" {
+		return tokenError(resTokenDuplicate, dup), nil
+	}
+	if !p.Has("grant_type") {
+		return tokenError(resTokenNoGrantType), nil
+	}
+	client, bad, err := e.authenticateClient(ctx, svc, p, req.ClientID, req.ClientSecret)
+	if err != nil || bad != nil {
+		return outcome(bad, err)
+	}
+	gt := p.Get("grant_type")
+	grants := map[string]grant{
+		oauth.GrantAuthorizationCode: e.grantAuthorizationCode,
+		oauth.GrantRefreshToken:      e.grantRefreshToken,
+		oauth.GrantClientCredentials: e.grantClientCredentials,
+	}
+	run, known := grants[gt]
+	switch {
+	case !known || !slices.Contains(svc.SupportedGrantTypes, gt):
+		return tokenError(resTokenGrantType, gt), nil
+	case !slices.Contains(client.GrantTypes, gt):
+		return tokenError(resTokenClientGrant, gt), nil
+	}
+	is, bad, err := run(ctx, svc, client, p)
+	if err != nil || bad != nil {
+		return outcome(bad, err)
+	}
+	is.properties = append(is.properties, req.Properties...)
+	return e.issueTokens(ctx, svc, client, gt, is)
+}
+
+// outcome returns a failed step's answer, or its store error.
+func outcome(bad *TokenResult, err error) (TokenResult, error) {
+	if err != nil {
+		return TokenResult{}, err
+	}
+	return *bad, nil
+}
+
+// fail is a grant's way to answer an OAuth error.
+func fail(r authzResult, args ...any) (issue, *TokenResult, error) {
+	t := tokenError(r, args...)
+	return issue{}, &t, nil
+}
+
+// issue is what a grant decided to issue.
+type issue struct {
+	grantID        string
+	subject        string
+	idTokenSubject string
+	scopes         []string // of the access token
+	refreshScopes  []string // of a new refresh token; nil means scopes
+	refresh        bool     // issue a new refresh token
+	keepRefresh    string   // the refresh token to answer again (refreshTokenKept)
+	keepRefreshExp time.Time
+	idToken        *IDToken // sign one when not nil
+	properties     []store.Property
+	authTime       time.Time
+	acr            string
+}
+
+// tokenResponse is the successful token response (RFC 6749 §5.1).
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+}
+
+// issueTokens mints what a grant decided and renders the token response.
+func (e *Engine) issueTokens(ctx context.Context, svc store.Service, c store.Client, grantType string, is issue) (TokenResult, error) {
+	now := e.now()
+	at, atLife, err := e.newToken(ctx, svc, c, "access", is, is.scopes, accessLifetime(svc, c))
+	if err != nil {
+		return TokenResult{}, err
+	}
+	out := TokenResult{
+		Action: ActionOK, AccessToken: at, AccessTokenDuration: atLife,
+		AccessTokenExpiresAt: now.Add(time.Duration(atLife) * time.Second).UnixMilli(),
+		Subject:              is.subject, Scopes: is.scopes, ClientID: c.ClientID, GrantType: grantType,
+	}
+	resp := tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: atLife, Scope: strings.Join(is.scopes, " ")}
+	switch {
+	case is.refresh:
+		scopes := is.refreshScopes
+		if scopes == nil {
+			scopes = is.scopes
+		}
+		rt, rtLife, err := e.newToken(ctx, svc, c, "refresh", is, scopes, refreshLifetime(svc, c))
+		if err != nil {
+			return TokenResult{}, err
+		}
+		out.RefreshToken, out.RefreshTokenDuration = rt, rtLife
+		out.RefreshTokenExpiresAt = now.Add(time.Duration(rtLife) * time.Second).UnixMilli()
+	case is.keepRefresh != "":
+		out.RefreshToken, out.RefreshTokenExpiresAt = is.keepRefresh, is.keepRefreshExp.UnixMilli()
+		out.RefreshTokenDuration = int64(is.keepRefreshExp.Sub(now) / time.Second)
+	}
+	resp.RefreshToken = out.RefreshToken
+	if is.idToken != nil {
+		is.idToken.AccessToken = at
+		idt, err := e.SignIDToken(ctx, svc, c, *is.idToken)
+		if err != nil {
+			return TokenResult{}, err
+		}
+		out.IDToken, resp.IDToken = idt, idt
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		return TokenResult{}, Internal(fmt.Errorf("encode token response: %w", err))
+	}
+	out.ResponseContent = string(body)
+	out.ResultCode, out.ResultMessage = resTokenOK.message()
+	return out, nil
+}
+
+func accessLifetime(svc store.Service, c store.Client) int64 {
+	if c.AccessTokenDuration > 0 {
+		return c.AccessTokenDuration
+	}
+	return svc.AccessTokenDuration
+}
+
+func refreshLifetime(svc store.Service, c store.Client) int64 {
+	if c.RefreshTokenDuration > 0 {
+		return c.RefreshTokenDuration
+	}
+	return svc.RefreshTokenDuration
+}
+
+// newToken stores a token of the grant and returns it raw with its lifetime.
+func (e *Engine) newToken(ctx context.Context, svc store.Service, c store.Client, kind string, is issue, scopes []string, lifetime int64) (string, int64, error) {
+	raw, err := newSecret(e.rand)
+	if err != nil {
+		return "", 0, Internal(err)
+	}
+	now := e.now()
+	err = e.store.CreateToken(ctx, store.Token{
+		ServiceID: svc.APIKey, Hash: hashToken(raw), Kind: kind, GrantID: is.grantID,
+		ClientID: c.ClientID, Subject: is.subject, Scopes: scopes, Properties: is.properties,
+		AuthTime: is.authTime, ACR: is.acr, IDTokenSubject: is.idTokenSubject,
+		CreatedAt: now, ExpiresAt: now.Add(time.Duration(lifetime) * time.Second),
+	})
+	if err != nil {
+		return "", 0, AsError(fmt.Errorf("store %s token: %w", kind, err))
+	}
+	return raw, lifetime, nil
+}
