@@ -26,11 +26,11 @@ type Store struct {
 	services map[int64]store.Service
 	clients  map[clientKey]store.Client
 	aliases  map[aliasKey]int64 // alias → client ID, per service
-	tickets  map[ticketKey]*ticket
+	tickets  map[hashKey]*once[store.Ticket]
 	keys     map[keyKey]store.SigningKey
 	claims   map[claimKey]time.Time
-	codes    map[codeKey]*code
-	tokens   map[tokenKey]store.Token
+	codes    map[hashKey]*once[store.AuthorizationCode]
+	tokens   map[hashKey]store.Token
 }
 
 type clientKey struct {
@@ -42,16 +42,6 @@ type aliasKey struct {
 	alias   string
 }
 
-type ticketKey struct {
-	service int64
-	hash    string
-}
-
-type ticket struct {
-	rec      store.Ticket
-	consumed bool
-}
-
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
@@ -60,11 +50,11 @@ func New() *Store {
 		services: make(map[int64]store.Service),
 		clients:  make(map[clientKey]store.Client),
 		aliases:  make(map[aliasKey]int64),
-		tickets:  make(map[ticketKey]*ticket),
+		tickets:  make(map[hashKey]*once[store.Ticket]),
 		keys:     make(map[keyKey]store.SigningKey),
 		claims:   make(map[claimKey]time.Time),
-		codes:    make(map[codeKey]*code),
-		tokens:   make(map[tokenKey]store.Token),
+		codes:    make(map[hashKey]*once[store.AuthorizationCode]),
+		tokens:   make(map[hashKey]store.Token),
 	}
 }
 

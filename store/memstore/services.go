@@ -61,40 +61,12 @@ func (s *Store) DeleteService(_ context.Context, serviceID int64) error {
 		return fmt.Errorf("memstore: delete service %d: %w", serviceID, store.ErrNotFound)
 	}
 	delete(s.services, serviceID)
-	for k := range s.clients {
-		if k.service == serviceID {
-			delete(s.clients, k)
-		}
-	}
-	for k := range s.aliases {
-		if k.service == serviceID {
-			delete(s.aliases, k)
-		}
-	}
-	for k := range s.tickets {
-		if k.service == serviceID {
-			delete(s.tickets, k)
-		}
-	}
-	for k := range s.keys {
-		if k.service == serviceID {
-			delete(s.keys, k)
-		}
-	}
-	for k := range s.claims {
-		if k.service == serviceID {
-			delete(s.claims, k)
-		}
-	}
-	for k := range s.codes {
-		if k.service == serviceID {
-			delete(s.codes, k)
-		}
-	}
-	for k := range s.tokens {
-		if k.service == serviceID {
-			delete(s.tokens, k)
-		}
-	}
+	dropService(s.clients, serviceID)
+	dropService(s.aliases, serviceID)
+	dropService(s.tickets, serviceID)
+	dropService(s.codes, serviceID)
+	dropService(s.tokens, serviceID)
+	dropService(s.keys, serviceID)
+	dropService(s.claims, serviceID)
 	return nil
 }

@@ -9,16 +9,11 @@ import (
 	"github.com/gatehouse-oss/gatehouse/store"
 )
 
-type tokenKey struct {
-	service int64
-	hash    string
-}
-
 // CreateToken implements store.TokenStore.
 func (s *Store) CreateToken(_ context.Context, t store.Token) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := tokenKey{t.ServiceID, t.Hash}
+	key := hashKey{t.ServiceID, t.Hash}
 	if _, ok := s.tokens[key]; ok {
 		return fmt.Errorf("memstore: create token: %w", store.ErrAlreadyExists)
 	}
@@ -30,7 +25,7 @@ func (s *Store) CreateToken(_ context.Context, t store.Token) error {
 func (s *Store) GetToken(_ context.Context, serviceID int64, hash string) (store.Token, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, ok := s.tokens[tokenKey{serviceID, hash}]
+	t, ok := s.tokens[hashKey{serviceID, hash}]
 	if !ok {
 		return store.Token{}, fmt.Errorf("memstore: get token: %w", store.ErrNotFound)
 	}
