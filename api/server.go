@@ -99,6 +99,8 @@ func New(cfg Config) *echo.Echo {
 	auth.POST("/authorization/issue", s.authorizationIssue, asRuntime...)
 	auth.POST("/authorization/fail", s.authorizationFail, asRuntime...)
 	auth.POST("/token", s.token, asRuntime...)
+	auth.POST("/token/issue", s.tokenIssue, asRuntime...)
+	auth.POST("/token/fail", s.tokenFail, asRuntime...)
 	return e
 }
 

@@ -39,6 +39,10 @@ type tokenJSON struct {
 	ClientID              int64    `json:"clientId,omitempty"`
 	Subject               string   `json:"subject,omitempty"`
 	Scopes                []string `json:"scopes,omitempty"`
+	// Ticket, Username and Password are the PASSWORD action's.
+	Ticket   string `json:"ticket,omitempty"`
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
 }
 
 func (s *server) token(c echo.Context) error {
@@ -65,6 +69,7 @@ func (s *server) token(c echo.Context) error {
 		AccessToken: r.AccessToken, AccessTokenExpiresAt: r.AccessTokenExpiresAt, AccessTokenDuration: r.AccessTokenDuration,
 		RefreshToken: r.RefreshToken, RefreshTokenExpiresAt: r.RefreshTokenExpiresAt, RefreshTokenDuration: r.RefreshTokenDuration,
 		IDToken: r.IDToken, ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes,
+		Ticket: r.Ticket, Username: r.Username, Password: r.Password,
 	}
 	if r.GrantType != "" {
 		out.GrantType = oauth.GrantTypes.Name(r.GrantType)

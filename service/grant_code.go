@@ -31,10 +31,7 @@ func (e *Engine) grantAuthorizationCode(ctx context.Context, svc store.Service, 
 		return fail(resTokenBadCode)
 	case errors.Is(err, store.ErrConsumed):
 		// Whoever presents it, a code seen twice has leaked.
-		if _, err := e.store.DeleteGrant(ctx, svc.APIKey, code.GrantID); err != nil {
-			return issue{}, nil, AsError(fmt.Errorf("revoke reused code's grant: %w", err))
-		}
-		return fail(resTokenCodeReused)
+		return e.replayed(ctx, svc, code.GrantID, codeReplay(code))
 	case err != nil:
 		return issue{}, nil, AsError(fmt.Errorf("consume code: %w", err))
 	}
@@ -54,6 +51,7 @@ func (e *Engine) grantAuthorizationCode(ctx context.Context, svc store.Service, 
 		scopes: code.Scopes, authTime: code.AuthTime, acr: code.ACR,
 		refresh:    mayRefresh(svc, c),
 		properties: code.Properties,
+		replay:     ptrTo(codeReplay(code)),
 	}
 	if slices.Contains(code.Scopes, "openid") {
 		var claims map[string]any
@@ -67,6 +65,12 @@ func (e *Engine) grantAuthorizationCode(ctx context.Context, svc store.Service, 
 	}
 	return is, nil, nil
 }
+
+func codeReplay(code store.AuthorizationCode) replayMark {
+	return replayMark{key: "code:" + code.Hash, expiresAt: code.ExpiresAt, result: resTokenCodeReused}
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // checkVerifier applies RFC 7636 §4.6: the verifier's grammar, and S256 or
 // plain against the challenge, compared in constant time. A verifier without

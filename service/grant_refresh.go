@@ -33,6 +33,13 @@ func (e *Engine) grantRefreshToken(ctx context.Context, svc store.Service, c sto
 	case rt.Kind != "refresh", rt.ClientID != c.ClientID, !e.now().Before(rt.ExpiresAt):
 		return fail(resTokenBadRefresh)
 	}
+	for _, s := range rt.Scopes {
+		// The client's or the service's policy may have changed since the
+		// grant (SECURITY R11): a scope no longer available ends it.
+		if !scopeAllowed(svc, c, s) {
+			return fail(resTokenScopeRefused, s)
+		}
+	}
 	scopes := rt.Scopes
 	if p.Has("scope") {
 		if !scopeGrammar(p.Get("scope")) {
@@ -59,14 +66,12 @@ func (e *Engine) grantRefreshToken(ctx context.Context, svc store.Service, c sto
 		err := e.store.Claim(ctx, svc.APIKey, claimRefresh, rt.Hash, rt.ExpiresAt)
 		switch {
 		case errors.Is(err, store.ErrConsumed):
-			if _, err := e.store.DeleteGrant(ctx, svc.APIKey, rt.GrantID); err != nil {
-				return issue{}, nil, AsError(fmt.Errorf("revoke reused refresh token's grant: %w", err))
-			}
-			return fail(resTokenRefreshReused)
+			return e.replayed(ctx, svc, rt.GrantID, refreshReplay(rt))
 		case err != nil:
 			return issue{}, nil, AsError(fmt.Errorf("claim refresh token: %w", err))
 		}
 		is.refresh = true
+		is.replay = ptrTo(refreshReplay(rt))
 	}
 	if slices.Contains(scopes, "openid") {
 		// OIDC Core §12.2: same iss, sub, aud and auth_time; a fresh iat;
@@ -74,4 +79,8 @@ func (e *Engine) grantRefreshToken(ctx context.Context, svc store.Service, c sto
 		is.idToken = &IDToken{Subject: idTokenSubject(rt.Subject, rt.IDTokenSubject), AuthTime: rt.AuthTime, ACR: rt.ACR}
 	}
 	return is, nil, nil
+}
+
+func refreshReplay(rt store.Token) replayMark {
+	return replayMark{key: "refresh:" + rt.Hash, expiresAt: rt.ExpiresAt, result: resTokenRefreshReused}
 }

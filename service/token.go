@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,7 +23,8 @@ type TokenRequest struct {
 	Properties   []store.Property
 }
 
-// TokenResult is the answer of /auth/token.
+// TokenResult is the answer of /auth/token, /auth/token/issue and
+// /auth/token/fail.
 type TokenResult struct {
 	Action          string
 	ResultCode      string
@@ -40,6 +42,14 @@ type TokenResult struct {
 	Scopes                []string
 	ClientID              int64
 	GrantType             string // the wire grant type
+
+	// Ticket, Username and Password are the PASSWORD action's: the frontend
+	// checks the resource owner's credentials against its user store, then
+	// calls /auth/token/issue or /auth/token/fail with the ticket. The
+	// password is never stored or logged; this is the only place it goes.
+	Ticket   string
+	Username string
+	Password string
 }
 
 // tokenError answers a token request with an OAuth error (RFC 6749 §5.2):
@@ -83,6 +93,7 @@ func (e *Engine) Token(ctx context.Context, svc store.Service, req TokenRequest)
 		oauth.GrantAuthorizationCode: e.grantAuthorizationCode,
 		oauth.GrantRefreshToken:      e.grantRefreshToken,
 		oauth.GrantClientCredentials: e.grantClientCredentials,
+		oauth.GrantPassword:          e.grantPassword(req.Properties),
 	}
 	run, known := grants[gt]
 	switch {
@@ -127,6 +138,56 @@ type issue struct {
 	properties     []store.Property
 	authTime       time.Time
 	acr            string
+	// replay, when set, is the mark a replay of the single-use credential
+	// this grant spent leaves (see replayed): claimed once the tokens are
+	// stored, so a replay racing the issue cannot miss them.
+	replay *replayMark
+}
+
+// replayMark names the single use of a code or rotated refresh token, and
+// the answer a replay gets.
+type replayMark struct {
+	key       string
+	expiresAt time.Time
+	result    authzResult
+}
+
+// claimReplayed is the kind of the replay marks.
+const claimReplayed = "replayed"
+
+// replayed answers a second use of a single-use credential: it revokes the
+// credential's grant (RFC 6749 §4.1.2, RFC 9700 §4.14.2). The winner of the
+// first use may still be storing its tokens, so the replay first leaves a
+// mark; the winner claims the same mark after storing them and, finding it
+// taken, revokes the grant itself. Whichever comes first, nothing survives.
+func (e *Engine) replayed(ctx context.Context, svc store.Service, grantID string, m replayMark) (issue, *TokenResult, error) {
+	if err := e.store.Claim(ctx, svc.APIKey, claimReplayed, m.key, m.expiresAt); err != nil && !errors.Is(err, store.ErrConsumed) {
+		return issue{}, nil, AsError(fmt.Errorf("mark replay: %w", err))
+	}
+	if _, err := e.store.DeleteGrant(ctx, svc.APIKey, grantID); err != nil {
+		return issue{}, nil, AsError(fmt.Errorf("revoke replayed grant: %w", err))
+	}
+	return fail(m.result)
+}
+
+// checkReplay is the winner's half of replayed, run once its tokens exist:
+// if a replay already came, the tokens just stored are revoked with the rest
+// of the grant. The winner still gets its answer — exactly one redemption
+// succeeds (SECURITY T09) — but what it carries no longer works.
+func (e *Engine) checkReplay(ctx context.Context, svc store.Service, is issue) error {
+	if is.replay == nil {
+		return nil
+	}
+	err := e.store.Claim(ctx, svc.APIKey, claimReplayed, is.replay.key, is.replay.expiresAt)
+	switch {
+	case errors.Is(err, store.ErrConsumed):
+		if _, err := e.store.DeleteGrant(ctx, svc.APIKey, is.grantID); err != nil {
+			return AsError(fmt.Errorf("revoke replayed grant: %w", err))
+		}
+	case err != nil:
+		return AsError(fmt.Errorf("mark first use: %w", err))
+	}
+	return nil
 }
 
 // tokenResponse is the successful token response (RFC 6749 §5.1).
@@ -176,6 +237,9 @@ func (e *Engine) issueTokens(ctx context.Context, svc store.Service, c store.Cli
 			return TokenResult{}, err
 		}
 		out.IDToken, resp.IDToken = idt, idt
+	}
+	if err := e.checkReplay(ctx, svc, is); err != nil {
+		return TokenResult{}, err
 	}
 	body, err := json.Marshal(resp)
 	if err != nil {

@@ -10,10 +10,21 @@ const (
 	ActionJWTBearer     = "JWT_BEARER"
 )
 
-// The outcomes of /auth/token (family 005). The text of a client error is
-// also its error_description.
+// The outcomes of /auth/token, /auth/token/issue and /auth/token/fail
+// (family 005). The text of a client error is also its error_description.
 var (
-	resTokenOK = authzResult{"G005001", "", "the token response is ready"}
+	resTokenOK       = authzResult{"G005001", "", "the token response is ready"}
+	resTokenPassword = authzResult{"G005002", "", "the resource owner password credentials request is valid; check username and password against the user store, then call /auth/token/issue or /auth/token/fail with the ticket (RFC 6749 §4.3.2)"}
+	resTokenFailed   = authzResult{"G005003", "", "the error response is ready"}
+
+	// Caller (frontend) errors of /auth/token/issue and /fail. The client
+	// sees invalid_request, as for the authorization APIs' caller errors.
+	resTokenTicketUnknown = authzResult{"G005201", oauth.CodeInvalidRequest, "the ticket is missing, unknown to this service, or not the ticket of a resource owner password credentials request (RFC 6749 §4.3)"}
+	resTokenTicketUsed    = authzResult{"G005202", oauth.CodeInvalidRequest, "the ticket was already used: a ticket is single use, one token request gets one token response (RFC 6749 §4.3.3)"}
+	resTokenTicketExpired = authzResult{"G005203", oauth.CodeInvalidRequest, "the ticket has expired (the service's ticketDuration); the client must send its token request again (RFC 6749 §4.3.2)"}
+	resTokenIssueSubject  = authzResult{"G005204", oauth.CodeInvalidRequest, "subject is required and must be at most 255 printable ASCII characters (OIDC Core §2)"}
+	resTokenTicketClient  = authzResult{"G005205", oauth.CodeInvalidRequest, "the client of the ticket no longer exists; tokens are issued only to registered clients (RFC 6749 §2)"}
+	resTokenFailReason    = authzResult{"G005206", oauth.CodeInvalidRequest, "reason %q is not INVALID_RESOURCE_OWNER_CREDENTIALS, INVALID_TARGET or UNKNOWN (RFC 6749 §5.2, RFC 8707 §2)"}
 
 	resTokenMalformed     = authzResult{"G005301", oauth.CodeInvalidRequest, "the body cannot be parsed as application/x-www-form-urlencoded, or exceeds the limits (RFC 6749 §3.2)"}
 	resTokenDuplicate     = authzResult{"G005302", oauth.CodeInvalidRequest, "parameter %s is repeated (RFC 6749 §3.2)"}
@@ -37,4 +48,6 @@ var (
 	resTokenScopeSyntax   = authzResult{"G005320", oauth.CodeInvalidScope, "scope holds a value outside the scope-token grammar (RFC 6749 §3.3)"}
 	resTokenScopeRefused  = authzResult{"G005321", oauth.CodeInvalidScope, "scope %q is not available to this client (RFC 6749 §3.3)"}
 	resTokenPublicCC      = authzResult{"G005322", oauth.CodeUnauthorizedClient, "client_credentials is for confidential clients only (RFC 6749 §4.4)"}
+	resTokenNoUsername    = authzResult{"G005323", oauth.CodeInvalidRequest, "username is missing (RFC 6749 §4.3.2)"}
+	resTokenNoPassword    = authzResult{"G005324", oauth.CodeInvalidRequest, "password is missing (RFC 6749 §4.3.2)"}
 )

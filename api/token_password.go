@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse-oss/gatehouse/service"
+	"github.com/gatehouse-oss/gatehouse/service/oauth"
+	"github.com/gatehouse-oss/gatehouse/store"
+)
+
+// tokenIssueRequestJSON is the body of /auth/token/issue (Authlete's
+// TokenIssueRequest): the ticket of a PASSWORD answer and the resource owner
+// whose credentials the frontend found good.
+type tokenIssueRequestJSON struct {
+	Ticket     string         `json:"ticket"`
+	Subject    string         `json:"subject"`
+	Properties []propertyJSON `json:"properties"`
+}
+
+// tokenFailRequestJSON is the body of /auth/token/fail (Authlete's
+// TokenFailRequest).
+type tokenFailRequestJSON struct {
+	Ticket string `json:"ticket"`
+	Reason string `json:"reason"`
+}
+
+// tokenIssueJSON is the answer of /auth/token/issue, field names as in
+// Authlete's TokenIssueResponse (and idToken, which Authlete leaves in the
+// token response only).
+type tokenIssueJSON struct {
+	ResultCode            string   `json:"resultCode"`
+	ResultMessage         string   `json:"resultMessage"`
+	Action                string   `json:"action"`
+	ResponseContent       string   `json:"responseContent,omitempty"`
+	AccessToken           string   `json:"accessToken,omitempty"`
+	AccessTokenExpiresAt  int64    `json:"accessTokenExpiresAt,omitempty"`
+	AccessTokenDuration   int64    `json:"accessTokenDuration,omitempty"`
+	RefreshToken          string   `json:"refreshToken,omitempty"`
+	RefreshTokenExpiresAt int64    `json:"refreshTokenExpiresAt,omitempty"`
+	RefreshTokenDuration  int64    `json:"refreshTokenDuration,omitempty"`
+	IDToken               string   `json:"idToken,omitempty"`
+	ClientID              int64    `json:"clientId,omitempty"`
+	Subject               string   `json:"subject,omitempty"`
+	Scopes                []string `json:"scopes,omitempty"`
+}
+
+// tokenFailJSON is the answer of /auth/token/fail, field names as in
+// Authlete's TokenFailResponse.
+type tokenFailJSON struct {
+	ResultCode      string `json:"resultCode"`
+	ResultMessage   string `json:"resultMessage"`
+	Action          string `json:"action"`
+	ResponseContent string `json:"responseContent,omitempty"`
+}
+
+func (s *server) tokenIssue(c echo.Context) error {
+	svc, _ := serviceOf(c)
+	var in tokenIssueRequestJSON
+	if err := bindRuntime(c, &in); err != nil {
+		return err
+	}
+	var props []store.Property
+	for _, p := range in.Properties {
+		props = append(props, store.Property(p))
+	}
+	r, err := s.engine.TokenIssue(c.Request().Context(), svc, in.Ticket, in.Subject, props)
+	if err != nil {
+		if r, err = s.tokenFault(c, err); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, tokenIssueJSON{
+		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent,
+		AccessToken: r.AccessToken, AccessTokenExpiresAt: r.AccessTokenExpiresAt, AccessTokenDuration: r.AccessTokenDuration,
+		RefreshToken: r.RefreshToken, RefreshTokenExpiresAt: r.RefreshTokenExpiresAt, RefreshTokenDuration: r.RefreshTokenDuration,
+		IDToken: r.IDToken, ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes,
+	})
+}
+
+func (s *server) tokenFail(c echo.Context) error {
+	svc, _ := serviceOf(c)
+	var in tokenFailRequestJSON
+	if err := bindRuntime(c, &in); err != nil {
+		return err
+	}
+	r, err := s.engine.TokenFail(c.Request().Context(), svc, in.Ticket, in.Reason)
+	if err != nil {
+		if r, err = s.tokenFault(c, err); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, tokenFailJSON{
+		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent,
+	})
+}
+
+// tokenFault turns an engine failure of a token call into its answer: a
+// store outage is returned, to be answered 503; anything else is logged by
+// runtimeFault and answered INTERNAL_SERVER_ERROR with a server_error for
+// the client.
+func (s *server) tokenFault(c echo.Context, err error) (service.TokenResult, error) {
+	if err := s.runtimeFault(c, err); err != nil {
+		return service.TokenResult{}, err
+	}
+	code, msg := service.EngineFault()
+	return service.TokenResult{Action: service.ActionInternalServerError, ResultCode: code, ResultMessage: msg,
+		ResponseContent: oauth.NewError(oauth.CodeServerError, msg).JSON()}, nil
+}
