@@ -85,7 +85,7 @@ func checkIssueInput(svc store.Service, in AuthorizationIssue, now time.Time) (m
 	if in.Ticket == "" {
 		return nil, &resTicketUnknown, nil
 	}
-	if in.Subject == "" || len(in.Subject) > maxSubjectLength || !isASCII(in.Subject) || len(in.Sub) > maxSubjectLength || !isASCII(in.Sub) {
+	if !validSubject(in.Subject) || (in.Sub != "" && !validSubject(in.Sub)) {
 		return nil, &resIssueNoSubject, nil
 	}
 	if in.AuthTime < 0 || in.AuthTime > now.Add(clockSkew).Unix() {
@@ -105,6 +105,11 @@ func checkIssueInput(svc store.Service, in AuthorizationIssue, now time.Time) (m
 		}
 	}
 	return claims, nil, nil
+}
+
+// validSubject is OIDC Core §2's sub: present, at most 255 ASCII characters.
+func validSubject(s string) bool {
+	return s != "" && len(s) <= maxSubjectLength && isASCII(s)
 }
 
 func isASCII(s string) bool {

@@ -85,12 +85,6 @@ func (e *Engine) TokenFail(ctx context.Context, svc store.Service, ticket, reaso
 	return tokenError(res, why.text), nil
 }
 
-// validSubject is the rule of /auth/authorization/issue for a subject: 1 to
-// maxSubjectLength printable ASCII characters (OIDC Core §2).
-func validSubject(s string) bool {
-	return s != "" && len(s) <= maxSubjectLength && isASCII(s)
-}
-
 // passwordTicketOutcome turns a failed ticket lookup into the token
 // family's caller error, or returns the store error.
 func passwordTicketOutcome(bad *authzResult, err error) (TokenResult, error) {
