@@ -44,6 +44,8 @@ type serviceJSON struct {
 	RefreshTokenKept *bool `json:"refreshTokenKept"`
 	ScopeRequired    *bool `json:"scopeRequired"`
 
+	TrustedJWTIssuers []trustedIssuerJSON `json:"trustedJwtIssuers" validate:"max=20,dive"`
+
 	CreatedAt  int64 `json:"createdAt,omitempty"`
 	ModifiedAt int64 `json:"modifiedAt,omitempty"`
 }
@@ -52,6 +54,15 @@ type scopeJSON struct {
 	Name         string `json:"name" validate:"required,max=200"`
 	Description  string `json:"description,omitempty" validate:"max=1000"`
 	DefaultEntry bool   `json:"defaultEntry,omitempty"`
+}
+
+// trustedIssuerJSON is an issuer whose JWT bearer assertions the service
+// accepts (RFC 7523 §2.1).
+type trustedIssuerJSON struct {
+	Issuer         string `json:"issuer" validate:"required,max=1000"`
+	JWKS           string `json:"jwks,omitempty" validate:"max=65536"`
+	JWKSURI        string `json:"jwksUri,omitempty" validate:"max=2000"`
+	SubjectPattern string `json:"subjectPattern,omitempty" validate:"max=1000"`
 }
 
 // record overlays the request on the engine's defaults, reporting the fields
@@ -95,6 +106,9 @@ func (j serviceJSON) record() (store.Service, []service.FieldError) {
 			s.SupportedScopes[i] = store.Scope(sc)
 		}
 	}
+	for _, t := range j.TrustedJWTIssuers {
+		s.TrustedJWTIssuers = append(s.TrustedJWTIssuers, store.TrustedIssuer(t))
+	}
 	return s, enums.fields
 }
 
@@ -104,6 +118,10 @@ func serviceView(s store.Service, secret string) serviceJSON {
 	scopes := make([]scopeJSON, len(s.SupportedScopes))
 	for i, sc := range s.SupportedScopes {
 		scopes[i] = scopeJSON(sc)
+	}
+	issuers := make([]trustedIssuerJSON, len(s.TrustedJWTIssuers))
+	for i, t := range s.TrustedJWTIssuers {
+		issuers[i] = trustedIssuerJSON(t)
 	}
 	return serviceJSON{
 		APIKey:                    s.APIKey,
@@ -133,6 +151,7 @@ func serviceView(s store.Service, secret string) serviceJSON {
 		PKCES256Required:          ptr(s.PKCES256Required),
 		RefreshTokenKept:          ptr(s.RefreshTokenKept),
 		ScopeRequired:             ptr(s.ScopeRequired),
+		TrustedJWTIssuers:         issuers,
 		CreatedAt:                 s.CreatedAt.UnixMilli(),
 		ModifiedAt:                s.ModifiedAt.UnixMilli(),
 	}

@@ -43,6 +43,11 @@ type tokenJSON struct {
 	Ticket   string `json:"ticket,omitempty"`
 	Username string `json:"username,omitempty"`
 	Password string `json:"password,omitempty"`
+	// Assertion (Authlete's name) and AssertionClaims are the JWT_BEARER
+	// action's: the assertion as sent and its unverified claims, a JSON
+	// object as a string.
+	Assertion       string `json:"assertion,omitempty"`
+	AssertionClaims string `json:"assertionClaims,omitempty"`
 }
 
 func (s *server) token(c echo.Context) error {
@@ -70,6 +75,7 @@ func (s *server) token(c echo.Context) error {
 		RefreshToken: r.RefreshToken, RefreshTokenExpiresAt: r.RefreshTokenExpiresAt, RefreshTokenDuration: r.RefreshTokenDuration,
 		IDToken: r.IDToken, ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes,
 		Ticket: r.Ticket, Username: r.Username, Password: r.Password,
+		Assertion: r.Assertion, AssertionClaims: r.AssertionClaims,
 	}
 	if r.GrantType != "" {
 		out.GrantType = oauth.GrantTypes.Name(r.GrantType)

@@ -22,7 +22,9 @@ import (
 // Client authentication by private_key_jwt (RFC 7523 §2.2 and §3, OIDC Core
 // §9). Every failure of the assertion is a plain error, which the caller
 // answers with invalid_client; only a failure of the engine or the store is
-// an *Error.
+// an *Error. The JWT bearer grant (RFC 7523 §2.1, grant_jwt_bearer.go)
+// shares the parsing, the keys, the signature check and the checks of
+// checkAssertionValidity.
 
 const (
 	// assertionSkew is how far the clocks of client and server may disagree
@@ -31,8 +33,8 @@ const (
 	// maxAssertionLifetime bounds exp - iat (exp - now without iat), so that
 	// an assertion cannot live forever and its jti claim stays short-lived.
 	maxAssertionLifetime = time.Hour
-	// maxAssertionSize bounds the work done on a client_assertion before its
-	// signature is checked.
+	// maxAssertionSize bounds the work done on a client_assertion or a JWT
+	// bearer assertion before its signature is checked.
 	maxAssertionSize = 16 << 10
 	// maxJTILength bounds the store key a jti becomes.
 	maxJTILength = 256
@@ -40,8 +42,9 @@ const (
 	claimKindJTI = "jti"
 )
 
-// assertionAlgs are the algorithms a client assertion may be signed with:
-// never none, never HS* (client_secret_jwt is out, DESIGN §5).
+// assertionAlgs are the algorithms a client assertion or a JWT bearer
+// assertion may be signed with: never none, never HS* (client_secret_jwt is
+// out, DESIGN §5; and a shared secret cannot be held only as a hash).
 var assertionAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.PS256}
 
 // assertionClientID returns the client the assertion claims to be: its sub
@@ -105,14 +108,14 @@ func (e *Engine) verifyClientAssertion(ctx context.Context, svc store.Service, c
 // parseAssertion parses a compact JWS signed with one of assertionAlgs.
 func parseAssertion(assertion string) (*jwt.JSONWebToken, error) {
 	if len(assertion) > maxAssertionSize {
-		return nil, fmt.Errorf("client assertion: longer than %d bytes", maxAssertionSize)
+		return nil, fmt.Errorf("assertion: longer than %d bytes", maxAssertionSize)
 	}
 	tok, err := jwt.ParseSigned(assertion, assertionAlgs)
 	if err != nil {
-		return nil, fmt.Errorf("client assertion: not a JWT signed with RS256, ES256 or PS256: %w", err)
+		return nil, fmt.Errorf("assertion: not a JWT signed with RS256, ES256 or PS256: %w", err)
 	}
 	if len(tok.Headers) != 1 {
-		return nil, errors.New("client assertion: not exactly one signature")
+		return nil, errors.New("assertion: not exactly one signature")
 	}
 	return tok, nil
 }
@@ -129,7 +132,9 @@ func checkAssertionIssuer(cl jwt.Claims) error {
 	return nil
 }
 
-// checkAssertionClaims applies RFC 7523 §3 to verified claims.
+// checkAssertionClaims applies RFC 7523 §3 to verified claims of a client
+// assertion: iss and sub name the client, then the checks every assertion
+// gets.
 func checkAssertionClaims(svc store.Service, c store.Client, cl jwt.Claims, now time.Time) error {
 	if err := checkAssertionIssuer(cl); err != nil {
 		return err
@@ -141,41 +146,51 @@ func checkAssertionClaims(svc store.Service, c store.Client, cl jwt.Claims, now 
 	if !slices.Contains(ids, cl.Subject) {
 		return errors.New("client assertion: sub is not the authenticating client")
 	}
+	return checkAssertionValidity(svc, cl, now)
+}
+
+// checkAssertionValidity applies the checks of RFC 7523 §3 that do not
+// depend on what the assertion is for — client authentication (§2.2) or an
+// authorization grant (§2.1): aud names this server (item 3), exp is
+// required and not passed, nbf and iat are not in the future, the lifetime
+// is bounded (items 4 to 6), and jti is present (item 7: its single use is
+// the caller's, which knows the key to record it under).
+func checkAssertionValidity(svc store.Service, cl jwt.Claims, now time.Time) error {
 	if !slices.ContainsFunc(cl.Audience, func(a string) bool {
 		return a != "" && (a == svc.Issuer || a == svc.TokenEndpoint)
 	}) {
-		return errors.New("client assertion: aud holds neither the issuer nor the token endpoint")
+		return errors.New("assertion: aud holds neither the issuer nor the token endpoint")
 	}
 	if cl.Expiry == nil {
-		return errors.New("client assertion: exp is required")
+		return errors.New("assertion: exp is required")
 	}
 	exp := cl.Expiry.Time()
 	if !now.Before(exp.Add(assertionSkew)) {
-		return errors.New("client assertion: expired")
+		return errors.New("assertion: expired")
 	}
 	start := now
 	if cl.IssuedAt != nil {
 		start = cl.IssuedAt.Time()
 		if start.After(now.Add(assertionSkew)) {
-			return errors.New("client assertion: iat is in the future")
+			return errors.New("assertion: iat is in the future")
 		}
 	}
 	if exp.Sub(start) > maxAssertionLifetime {
-		return fmt.Errorf("client assertion: lives longer than %v", maxAssertionLifetime)
+		return fmt.Errorf("assertion: lives longer than %v", maxAssertionLifetime)
 	}
 	if cl.NotBefore != nil && cl.NotBefore.Time().After(now.Add(assertionSkew)) {
-		return errors.New("client assertion: not valid yet (nbf)")
+		return errors.New("assertion: not valid yet (nbf)")
 	}
 	switch {
 	case cl.ID == "":
-		return errors.New("client assertion: jti is required")
+		return errors.New("assertion: jti is required")
 	case len(cl.ID) > maxJTILength:
-		return fmt.Errorf("client assertion: jti longer than %d bytes", maxJTILength)
+		return fmt.Errorf("assertion: jti longer than %d bytes", maxJTILength)
 	}
 	return nil
 }
 
-// verifyAssertionSignature checks the signature against the client's keys
+// verifyAssertionSignature checks the signature against the signer's keys
 // that fit the header (its kid when it names one, and its alg) and returns
 // the verified claims.
 func verifyAssertionSignature(tok *jwt.JSONWebToken, keys []jose.JSONWebKey) (jwt.Claims, error) {
@@ -197,13 +212,13 @@ func verifyAssertionSignature(tok *jwt.JSONWebToken, keys []jose.JSONWebKey) (jw
 			return cl, nil
 		case !errors.Is(err, jose.ErrCryptoFailure):
 			// Verified, or refused for a reason no other key changes.
-			return jwt.Claims{}, fmt.Errorf("client assertion: %w", err)
+			return jwt.Claims{}, fmt.Errorf("assertion: %w", err)
 		}
 	}
 	if !tried {
-		return jwt.Claims{}, fmt.Errorf("client assertion: no registered key fits kid %q and alg %s", h.KeyID, h.Algorithm)
+		return jwt.Claims{}, fmt.Errorf("assertion: no key of the signer fits kid %q and alg %s", h.KeyID, h.Algorithm)
 	}
-	return jwt.Claims{}, errors.New("client assertion: bad signature")
+	return jwt.Claims{}, errors.New("assertion: bad signature")
 }
 
 // assertionKey returns the public key of k if k may verify a signature of
@@ -229,13 +244,21 @@ func assertionKey(k jose.JSONWebKey, alg string) (any, bool) {
 // clientKeys returns the client's registered keys: its inline jwks, or the
 // set behind its jwksUri.
 func clientKeys(ctx context.Context, c store.Client, kid string, now time.Time) ([]jose.JSONWebKey, error) {
+	return assertionKeys(ctx, c.JWKS, c.JWKSURI, kid, now)
+}
+
+// assertionKeys returns the keys of an assertion's signer, a client or a
+// trusted issuer: the inline JWK Set jwks, or the set behind jwksURI
+// (fetched and cached by defaultJWKSFetcher; kid tells it when the cache is
+// stale).
+func assertionKeys(ctx context.Context, jwks, jwksURI, kid string, now time.Time) ([]jose.JSONWebKey, error) {
 	switch {
-	case c.JWKS != "":
-		return parseJWKS([]byte(c.JWKS))
-	case c.JWKSURI != "":
-		return defaultJWKSFetcher.keys(ctx, c.JWKSURI, kid, now)
+	case jwks != "":
+		return parseJWKS([]byte(jwks))
+	case jwksURI != "":
+		return defaultJWKSFetcher.keys(ctx, jwksURI, kid, now)
 	default:
-		return nil, errors.New("client assertion: the client has neither jwks nor jwksUri")
+		return nil, errors.New("assertion: the signer has neither jwks nor jwksUri")
 	}
 }
 
@@ -250,10 +273,10 @@ func parseJWKS(data []byte) ([]jose.JSONWebKey, error) {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &set); err != nil || set.Keys == nil {
-		return nil, errors.New("client jwks: not a JWK Set")
+		return nil, errors.New("jwks: not a JWK Set")
 	}
 	if len(set.Keys) > maxJWKSKeys {
-		return nil, fmt.Errorf("client jwks: more than %d keys", maxJWKSKeys)
+		return nil, fmt.Errorf("jwks: more than %d keys", maxJWKSKeys)
 	}
 	keys := make([]jose.JSONWebKey, 0, len(set.Keys))
 	for _, raw := range set.Keys {

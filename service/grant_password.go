@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"slices"
 
 	"github.com/gatehouse-oss/gatehouse/service/oauth"
 	"github.com/gatehouse-oss/gatehouse/store"
@@ -39,9 +38,11 @@ func (e *Engine) grantPassword(properties []store.Property) grant {
 		case password == "":
 			return fail(resTokenNoPassword)
 		}
-		scopes, bad, args := passwordScopes(svc, c, p)
+		// The client credentials policy, keeping openid and
+		// offline_access: there is an end-user.
+		scopes, bad := grantScopes(svc, c, p, true)
 		if bad != nil {
-			return fail(*bad, args...)
+			return issue{}, bad, nil
 		}
 		ticket, err := e.newTicket(ctx, svc, ticketPassword, passwordTicket{ClientID: c.ClientID, Scopes: scopes, Properties: properties})
 		if err != nil {
@@ -54,32 +55,4 @@ func (e *Engine) grantPassword(properties []store.Property) grant {
 			Scopes: scopes, ClientID: c.ClientID, GrantType: oauth.GrantPassword,
 		}, nil
 	}
-}
-
-// passwordScopes applies the scope policy of the client credentials grant
-// to a password request: what the service does not support or the client
-// may not request is dropped, or refused when the service sets
-// scopeRequired; no scope means the service's default entries. Unlike
-// client credentials, openid and offline_access are kept: there is an
-// end-user.
-func passwordScopes(svc store.Service, c store.Client, p oauth.Params) ([]string, *authzResult, []any) {
-	if !scopeGrammar(p.Get("scope")) {
-		return nil, &resTokenScopeSyntax, nil
-	}
-	requested := fields(p.Get("scope"))
-	if !p.Has("scope") {
-		requested = defaultScopes(svc, c)
-	}
-	var scopes []string
-	for _, s := range requested {
-		switch {
-		case !scopeAllowed(svc, c, s):
-			if svc.ScopeRequired {
-				return nil, &resTokenScopeRefused, []any{s}
-			}
-		case !slices.Contains(scopes, s):
-			scopes = append(scopes, s)
-		}
-	}
-	return scopes, nil, nil
 }

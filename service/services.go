@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service/oauth"
 	"github.com/gatehouse-oss/gatehouse/store"
@@ -100,8 +104,85 @@ func validateService(s store.Service) error {
 			p.add(fmt.Sprintf("supportedClaims[%d]", i), "%q is not a claim name", c)
 		}
 	}
+	validateTrustedIssuers(&p, s.TrustedJWTIssuers)
 	slices.SortStableFunc(p, func(a, b FieldError) int { return cmp.Compare(a.Field, b.Field) })
 	return p.err()
+}
+
+// Limits of trustedJwtIssuers.
+const (
+	maxTrustedIssuers = 20
+	// maxTrustedIssuerLength bounds an issuer, and with maxJTILength the
+	// key iss:jti under which the JWT bearer grant records a used jti.
+	maxTrustedIssuerLength  = 1000
+	maxSubjectPatternLength = 1000
+)
+
+// validateTrustedIssuers checks the issuers of the JWT bearer grant: each an
+// absolute URL, named once, with exactly one of jwks (a JWK Set of public
+// keys) and jwksUri (https), and a subjectPattern that compiles.
+func validateTrustedIssuers(p *problems, list []store.TrustedIssuer) {
+	if len(list) > maxTrustedIssuers {
+		p.add("trustedJwtIssuers", "at most %d issuers", maxTrustedIssuers)
+	}
+	seen := map[string]bool{}
+	for i, t := range list {
+		field := func(name string) string { return fmt.Sprintf("trustedJwtIssuers[%d].%s", i, name) }
+		switch {
+		case t.Issuer == "":
+			p.add(field("issuer"), "is required")
+		case len(t.Issuer) > maxTrustedIssuerLength:
+			p.add(field("issuer"), "at most %d characters", maxTrustedIssuerLength)
+		case !isAbsoluteURL(t.Issuer):
+			p.add(field("issuer"), "must be an absolute URL without a fragment, as the assertions' iss reads")
+		case seen[t.Issuer]:
+			p.add(field("issuer"), "duplicate issuer %q", t.Issuer)
+		}
+		seen[t.Issuer] = true
+		switch {
+		case t.JWKS == "" && t.JWKSURI == "":
+			p.add(field("jwksUri"), "give jwks or jwksUri: the keys that sign the issuer's assertions")
+		case t.JWKS != "" && t.JWKSURI != "":
+			p.add(field("jwks"), "give jwks or jwksUri, not both")
+		case t.JWKS != "":
+			if msg := checkPublicJWKS(t.JWKS); msg != "" {
+				p.add(field("jwks"), "%s", msg)
+			}
+		default:
+			if u, err := url.Parse(t.JWKSURI); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" {
+				p.add(field("jwksUri"), "must be an https URL without user information or fragment")
+			}
+		}
+		if len(t.SubjectPattern) > maxSubjectPatternLength {
+			p.add(field("subjectPattern"), "at most %d characters", maxSubjectPatternLength)
+		} else if _, err := regexp.Compile(t.SubjectPattern); err != nil {
+			p.add(field("subjectPattern"), "is not a Go regular expression (RE2 syntax): %v", err)
+		}
+	}
+}
+
+// isAbsoluteURL reports whether raw is an absolute URL: a scheme, then a
+// host or an opaque part (urn:...), no fragment, no white space.
+func isAbsoluteURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.IsAbs() && (u.Host != "" || u.Opaque != "") &&
+		u.Fragment == "" && !strings.ContainsAny(raw, " \t\r\n#")
+}
+
+// checkPublicJWKS checks an inline JWK Set of verification keys: one that
+// parses, holds at least one key this server can read, and no private key
+// (a private key given here has leaked).
+func checkPublicJWKS(jwks string) string {
+	keys, err := parseJWKS([]byte(jwks))
+	switch {
+	case err != nil:
+		return fmt.Sprintf("must be a JWK Set: a JSON object with a \"keys\" array of at most %d keys", maxJWKSKeys)
+	case len(keys) == 0:
+		return "holds no key this server can read"
+	case slices.ContainsFunc(keys, func(k jose.JSONWebKey) bool { return !k.IsPublic() }):
+		return "must hold public keys only: a private key given here has leaked"
+	}
+	return ""
 }
 
 // CreateService validates and stores a new service with a fresh API key and

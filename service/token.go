@@ -50,6 +50,14 @@ type TokenResult struct {
 	Ticket   string
 	Username string
 	Password string
+
+	// Assertion and AssertionClaims are the JWT_BEARER action's: the
+	// assertion of the JWT bearer request (RFC 7523 §2.1) as sent, and its
+	// payload as a JSON object, NOT verified — the service trusts no issuer,
+	// so the frontend checks the signature, the issuer and the jti's single
+	// use, and decides.
+	Assertion       string
+	AssertionClaims string
 }
 
 // tokenError answers a token request with an OAuth error (RFC 6749 §5.2):
@@ -94,6 +102,7 @@ func (e *Engine) Token(ctx context.Context, svc store.Service, req TokenRequest)
 		oauth.GrantRefreshToken:      e.grantRefreshToken,
 		oauth.GrantClientCredentials: e.grantClientCredentials,
 		oauth.GrantPassword:          e.grantPassword(req.Properties),
+		oauth.GrantJWTBearer:         e.grantJWTBearer,
 	}
 	run, known := grants[gt]
 	switch {

@@ -16,6 +16,11 @@ var (
 	resTokenOK       = authzResult{"G005001", "", "the token response is ready"}
 	resTokenPassword = authzResult{"G005002", "", "the resource owner password credentials request is valid; check username and password against the user store, then call /auth/token/issue or /auth/token/fail with the ticket (RFC 6749 §4.3.2)"}
 	resTokenFailed   = authzResult{"G005003", "", "the error response is ready"}
+	// resTokenJWTBearer answers a JWT bearer request of a service that
+	// trusts no issuer (Authlete's JWT_BEARER): the assertion is well formed
+	// and its claims pass the checks that need no key; the frontend decides
+	// the rest.
+	resTokenJWTBearer = authzResult{"G005004", "", "the JWT bearer request is well formed and the service trusts no issuer: verify the assertion's signature and issuer, reject a reused jti, map sub to a subject, then decide (RFC 7523 §3)"}
 
 	// Caller (frontend) errors of /auth/token/issue and /fail. The client
 	// sees invalid_request, as for the authorization APIs' caller errors.
@@ -50,4 +55,9 @@ var (
 	resTokenPublicCC      = authzResult{"G005322", oauth.CodeUnauthorizedClient, "client_credentials is for confidential clients only (RFC 6749 §4.4)"}
 	resTokenNoUsername    = authzResult{"G005323", oauth.CodeInvalidRequest, "username is missing (RFC 6749 §4.3.2)"}
 	resTokenNoPassword    = authzResult{"G005324", oauth.CodeInvalidRequest, "password is missing (RFC 6749 §4.3.2)"}
+	resTokenNoAssertion   = authzResult{"G005325", oauth.CodeInvalidRequest, "assertion is missing (RFC 7523 §2.1)"}
+	// resTokenBadAssertion is every refusal of a JWT bearer assertion: the
+	// client learns that the assertion was refused, never which check
+	// refused it (RFC 7523 §3.1).
+	resTokenBadAssertion = authzResult{"G005326", oauth.CodeInvalidGrant, "the assertion is malformed, expired, already used, not for this server, or not signed by a trusted issuer (RFC 7523 §3.1)"}
 )

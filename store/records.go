@@ -50,8 +50,25 @@ type Service struct {
 	RefreshTokenKept bool `bson:"refreshTokenKept"`
 	ScopeRequired    bool `bson:"scopeRequired"`
 
+	// TrustedJWTIssuers are the issuers whose assertions the JWT bearer
+	// grant (RFC 7523 §2.1) accepts. None means the engine verifies no
+	// assertion itself and hands each one to the frontend to decide.
+	TrustedJWTIssuers []TrustedIssuer `bson:"trustedJwtIssuers,omitempty"`
+
 	CreatedAt  time.Time `bson:"createdAt"`
 	ModifiedAt time.Time `bson:"modifiedAt"`
+}
+
+// TrustedIssuer is an issuer of JWT bearer assertions a service trusts, with
+// the keys that sign them: an inline JWK Set (JWKS) or the URL of one
+// (JWKSURI), never both.
+type TrustedIssuer struct {
+	Issuer  string `bson:"issuer"`
+	JWKS    string `bson:"jwks,omitempty"`
+	JWKSURI string `bson:"jwksUri,omitempty"`
+	// SubjectPattern, when set, is a Go regular expression the whole sub
+	// claim must match.
+	SubjectPattern string `bson:"subjectPattern,omitempty"`
 }
 
 // Scope is a scope a service supports, with the text a consent page shows.

@@ -101,6 +101,7 @@ func cloneService(s store.Service) store.Service {
 	s.SupportedResponseModes = slices.Clone(s.SupportedResponseModes)
 	s.SupportedTokenAuthMethods = slices.Clone(s.SupportedTokenAuthMethods)
 	s.SupportedClaims = slices.Clone(s.SupportedClaims)
+	s.TrustedJWTIssuers = slices.Clone(s.TrustedJWTIssuers) // its elements hold no references
 	s.CreatedAt = storedTime(s.CreatedAt)
 	s.ModifiedAt = storedTime(s.ModifiedAt)
 	return s

@@ -43,8 +43,12 @@ func newService(apiKey int64, created time.Time) store.Service {
 		PKCES256Required:          true,
 		RefreshTokenKept:          false,
 		ScopeRequired:             true,
-		CreatedAt:                 created,
-		ModifiedAt:                created.Add(time.Second),
+		TrustedJWTIssuers: []store.TrustedIssuer{
+			{Issuer: "https://idp.example.com", JWKSURI: "https://idp.example.com/jwks", SubjectPattern: `[a-z]+@example\.com`},
+			{Issuer: fmt.Sprintf("https://partner%d.example.com", apiKey), JWKS: `{"keys":[]}`},
+		},
+		CreatedAt:  created,
+		ModifiedAt: created.Add(time.Second),
 	}
 }
 
