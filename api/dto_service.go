@@ -18,13 +18,14 @@ type serviceJSON struct {
 	Issuer      string `json:"issuer" validate:"required,max=2000"`
 	Description string `json:"description,omitempty" validate:"max=2000"`
 
-	SupportedScopes           []scopeJSON `json:"supportedScopes" validate:"max=100,dive"`
-	SupportedGrantTypes       []string    `json:"supportedGrantTypes" validate:"max=20"`
-	SupportedResponseTypes    []string    `json:"supportedResponseTypes" validate:"max=20"`
-	SupportedResponseModes    []string    `json:"supportedResponseModes" validate:"max=3"`
-	SupportedTokenAuthMethods []string    `json:"supportedTokenAuthMethods" validate:"max=20"`
-	SupportedClaims           []string    `json:"supportedClaims" validate:"max=200,dive,max=200"`
-	CustomClaimsAllowed       *bool       `json:"customClaimsAllowed"`
+	SupportedScopes              []scopeJSON `json:"supportedScopes" validate:"max=100,dive"`
+	SupportedGrantTypes          []string    `json:"supportedGrantTypes" validate:"max=20"`
+	SupportedResponseTypes       []string    `json:"supportedResponseTypes" validate:"max=20"`
+	SupportedResponseModes       []string    `json:"supportedResponseModes" validate:"max=3"`
+	SupportedTokenAuthMethods    []string    `json:"supportedTokenAuthMethods" validate:"max=20"`
+	SupportedClaims              []string    `json:"supportedClaims" validate:"max=200,dive,max=200"`
+	CustomClaimsAllowed          *bool       `json:"customClaimsAllowed"`
+	JWKSURIPrivateAddressAllowed *bool       `json:"jwksUriPrivateAddressAllowed"`
 
 	AuthorizationEndpoint string `json:"authorizationEndpoint,omitempty" validate:"max=2000"`
 	TokenEndpoint         string `json:"tokenEndpoint,omitempty" validate:"max=2000"`
@@ -74,31 +75,32 @@ func (j serviceJSON) record() (store.Service, []service.FieldError) {
 	}
 	d := service.ServiceDefaults()
 	s := store.Service{
-		ServiceName:               j.ServiceName,
-		Issuer:                    j.Issuer,
-		Description:               j.Description,
-		SupportedScopes:           d.SupportedScopes,
-		SupportedGrantTypes:       listOr(enums.list("supportedGrantTypes", j.SupportedGrantTypes, oauth.GrantTypes), d.SupportedGrantTypes),
-		SupportedResponseTypes:    listOr(enums.list("supportedResponseTypes", j.SupportedResponseTypes, oauth.ResponseTypes), d.SupportedResponseTypes),
-		SupportedResponseModes:    listOr(enums.list("supportedResponseModes", j.SupportedResponseModes, oauth.ResponseModes), d.SupportedResponseModes),
-		SupportedTokenAuthMethods: listOr(enums.list("supportedTokenAuthMethods", j.SupportedTokenAuthMethods, oauth.ClientAuthMethods), d.SupportedTokenAuthMethods),
-		SupportedClaims:           listOr(j.SupportedClaims, d.SupportedClaims),
-		CustomClaimsAllowed:       orDefault(j.CustomClaimsAllowed, d.CustomClaimsAllowed),
-		AuthorizationEndpoint:     j.AuthorizationEndpoint,
-		TokenEndpoint:             j.TokenEndpoint,
-		UserInfoEndpoint:          j.UserInfoEndpoint,
-		JWKSURI:                   j.JWKSURI,
-		RevocationEndpoint:        j.RevocationEndpoint,
-		IntrospectionEndpoint:     j.IntrospectionEndpoint,
-		AccessTokenDuration:       orDefault(j.AccessTokenDuration, d.AccessTokenDuration),
-		RefreshTokenDuration:      orDefault(j.RefreshTokenDuration, d.RefreshTokenDuration),
-		IDTokenDuration:           orDefault(j.IDTokenDuration, d.IDTokenDuration),
-		AuthorizationCodeDuration: orDefault(j.AuthorizationCodeDuration, d.AuthorizationCodeDuration),
-		TicketDuration:            orDefault(j.TicketDuration, d.TicketDuration),
-		PKCERequired:              orDefault(j.PKCERequired, d.PKCERequired),
-		PKCES256Required:          orDefault(j.PKCES256Required, d.PKCES256Required),
-		RefreshTokenKept:          orDefault(j.RefreshTokenKept, d.RefreshTokenKept),
-		ScopeRequired:             orDefault(j.ScopeRequired, d.ScopeRequired),
+		ServiceName:                  j.ServiceName,
+		Issuer:                       j.Issuer,
+		Description:                  j.Description,
+		SupportedScopes:              d.SupportedScopes,
+		SupportedGrantTypes:          listOr(enums.list("supportedGrantTypes", j.SupportedGrantTypes, oauth.GrantTypes), d.SupportedGrantTypes),
+		SupportedResponseTypes:       listOr(enums.list("supportedResponseTypes", j.SupportedResponseTypes, oauth.ResponseTypes), d.SupportedResponseTypes),
+		SupportedResponseModes:       listOr(enums.list("supportedResponseModes", j.SupportedResponseModes, oauth.ResponseModes), d.SupportedResponseModes),
+		SupportedTokenAuthMethods:    listOr(enums.list("supportedTokenAuthMethods", j.SupportedTokenAuthMethods, oauth.ClientAuthMethods), d.SupportedTokenAuthMethods),
+		SupportedClaims:              listOr(j.SupportedClaims, d.SupportedClaims),
+		CustomClaimsAllowed:          orDefault(j.CustomClaimsAllowed, d.CustomClaimsAllowed),
+		JWKSURIPrivateAddressAllowed: orDefault(j.JWKSURIPrivateAddressAllowed, d.JWKSURIPrivateAddressAllowed),
+		AuthorizationEndpoint:        j.AuthorizationEndpoint,
+		TokenEndpoint:                j.TokenEndpoint,
+		UserInfoEndpoint:             j.UserInfoEndpoint,
+		JWKSURI:                      j.JWKSURI,
+		RevocationEndpoint:           j.RevocationEndpoint,
+		IntrospectionEndpoint:        j.IntrospectionEndpoint,
+		AccessTokenDuration:          orDefault(j.AccessTokenDuration, d.AccessTokenDuration),
+		RefreshTokenDuration:         orDefault(j.RefreshTokenDuration, d.RefreshTokenDuration),
+		IDTokenDuration:              orDefault(j.IDTokenDuration, d.IDTokenDuration),
+		AuthorizationCodeDuration:    orDefault(j.AuthorizationCodeDuration, d.AuthorizationCodeDuration),
+		TicketDuration:               orDefault(j.TicketDuration, d.TicketDuration),
+		PKCERequired:                 orDefault(j.PKCERequired, d.PKCERequired),
+		PKCES256Required:             orDefault(j.PKCES256Required, d.PKCES256Required),
+		RefreshTokenKept:             orDefault(j.RefreshTokenKept, d.RefreshTokenKept),
+		ScopeRequired:                orDefault(j.ScopeRequired, d.ScopeRequired),
 	}
 	if j.SupportedScopes != nil {
 		s.SupportedScopes = make([]store.Scope, len(j.SupportedScopes))
@@ -124,36 +126,37 @@ func serviceView(s store.Service, secret string) serviceJSON {
 		issuers[i] = trustedIssuerJSON(t)
 	}
 	return serviceJSON{
-		APIKey:                    s.APIKey,
-		APISecret:                 secret,
-		ServiceName:               s.ServiceName,
-		Issuer:                    s.Issuer,
-		Description:               s.Description,
-		SupportedScopes:           scopes,
-		SupportedGrantTypes:       names(s.SupportedGrantTypes, oauth.GrantTypes),
-		SupportedResponseTypes:    names(s.SupportedResponseTypes, oauth.ResponseTypes),
-		SupportedResponseModes:    names(s.SupportedResponseModes, oauth.ResponseModes),
-		SupportedTokenAuthMethods: names(s.SupportedTokenAuthMethods, oauth.ClientAuthMethods),
-		SupportedClaims:           nonNil(s.SupportedClaims),
-		CustomClaimsAllowed:       ptr(s.CustomClaimsAllowed),
-		AuthorizationEndpoint:     s.AuthorizationEndpoint,
-		TokenEndpoint:             s.TokenEndpoint,
-		UserInfoEndpoint:          s.UserInfoEndpoint,
-		JWKSURI:                   s.JWKSURI,
-		RevocationEndpoint:        s.RevocationEndpoint,
-		IntrospectionEndpoint:     s.IntrospectionEndpoint,
-		AccessTokenDuration:       ptr(s.AccessTokenDuration),
-		RefreshTokenDuration:      ptr(s.RefreshTokenDuration),
-		IDTokenDuration:           ptr(s.IDTokenDuration),
-		AuthorizationCodeDuration: ptr(s.AuthorizationCodeDuration),
-		TicketDuration:            ptr(s.TicketDuration),
-		PKCERequired:              ptr(s.PKCERequired),
-		PKCES256Required:          ptr(s.PKCES256Required),
-		RefreshTokenKept:          ptr(s.RefreshTokenKept),
-		ScopeRequired:             ptr(s.ScopeRequired),
-		TrustedJWTIssuers:         issuers,
-		CreatedAt:                 s.CreatedAt.UnixMilli(),
-		ModifiedAt:                s.ModifiedAt.UnixMilli(),
+		APIKey:                       s.APIKey,
+		APISecret:                    secret,
+		ServiceName:                  s.ServiceName,
+		Issuer:                       s.Issuer,
+		Description:                  s.Description,
+		SupportedScopes:              scopes,
+		SupportedGrantTypes:          names(s.SupportedGrantTypes, oauth.GrantTypes),
+		SupportedResponseTypes:       names(s.SupportedResponseTypes, oauth.ResponseTypes),
+		SupportedResponseModes:       names(s.SupportedResponseModes, oauth.ResponseModes),
+		SupportedTokenAuthMethods:    names(s.SupportedTokenAuthMethods, oauth.ClientAuthMethods),
+		SupportedClaims:              nonNil(s.SupportedClaims),
+		CustomClaimsAllowed:          ptr(s.CustomClaimsAllowed),
+		JWKSURIPrivateAddressAllowed: ptr(s.JWKSURIPrivateAddressAllowed),
+		AuthorizationEndpoint:        s.AuthorizationEndpoint,
+		TokenEndpoint:                s.TokenEndpoint,
+		UserInfoEndpoint:             s.UserInfoEndpoint,
+		JWKSURI:                      s.JWKSURI,
+		RevocationEndpoint:           s.RevocationEndpoint,
+		IntrospectionEndpoint:        s.IntrospectionEndpoint,
+		AccessTokenDuration:          ptr(s.AccessTokenDuration),
+		RefreshTokenDuration:         ptr(s.RefreshTokenDuration),
+		IDTokenDuration:              ptr(s.IDTokenDuration),
+		AuthorizationCodeDuration:    ptr(s.AuthorizationCodeDuration),
+		TicketDuration:               ptr(s.TicketDuration),
+		PKCERequired:                 ptr(s.PKCERequired),
+		PKCES256Required:             ptr(s.PKCES256Required),
+		RefreshTokenKept:             ptr(s.RefreshTokenKept),
+		ScopeRequired:                ptr(s.ScopeRequired),
+		TrustedJWTIssuers:            issuers,
+		CreatedAt:                    s.CreatedAt.UnixMilli(),
+		ModifiedAt:                   s.ModifiedAt.UnixMilli(),
 	}
 }
 

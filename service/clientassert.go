@@ -80,7 +80,7 @@ func (e *Engine) verifyClientAssertion(ctx context.Context, svc store.Service, c
 		return err
 	}
 	now := e.now()
-	keys, err := clientKeys(ctx, c, tok.Headers[0].KeyID, now)
+	keys, err := clientKeys(ctx, e.jwksFetcher(svc), c, tok.Headers[0].KeyID, now)
 	if err != nil {
 		return err
 	}
@@ -243,20 +243,20 @@ func assertionKey(k jose.JSONWebKey, alg string) (any, bool) {
 
 // clientKeys returns the client's registered keys: its inline jwks, or the
 // set behind its jwksUri.
-func clientKeys(ctx context.Context, c store.Client, kid string, now time.Time) ([]jose.JSONWebKey, error) {
-	return assertionKeys(ctx, c.JWKS, c.JWKSURI, kid, now)
+func clientKeys(ctx context.Context, f *jwksFetcher, c store.Client, kid string, now time.Time) ([]jose.JSONWebKey, error) {
+	return assertionKeys(ctx, f, c.JWKS, c.JWKSURI, kid, now)
 }
 
 // assertionKeys returns the keys of an assertion's signer, a client or a
 // trusted issuer: the inline JWK Set jwks, or the set behind jwksURI
-// (fetched and cached by defaultJWKSFetcher; kid tells it when the cache is
+// (fetched and cached by f; kid tells it when the cache is
 // stale).
-func assertionKeys(ctx context.Context, jwks, jwksURI, kid string, now time.Time) ([]jose.JSONWebKey, error) {
+func assertionKeys(ctx context.Context, f *jwksFetcher, jwks, jwksURI, kid string, now time.Time) ([]jose.JSONWebKey, error) {
 	switch {
 	case jwks != "":
 		return parseJWKS([]byte(jwks))
 	case jwksURI != "":
-		return defaultJWKSFetcher.keys(ctx, jwksURI, kid, now)
+		return f.keys(ctx, jwksURI, kid, now)
 	default:
 		return nil, errors.New("assertion: the signer has neither jwks nor jwksUri")
 	}

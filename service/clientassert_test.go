@@ -445,12 +445,9 @@ func (s *jwksServer) testFetcher() *jwksFetcher {
 	return newJWKSFetcher(newJWKSHTTPClient(true, s.roots()))
 }
 
-// useJWKSFetcher makes f the fetcher of every engine until the test ends.
-// Tests that call it must not run in parallel.
-func useJWKSFetcher(t *testing.T, f *jwksFetcher) {
-	old := defaultJWKSFetcher
-	defaultJWKSFetcher = f
-	t.Cleanup(func() { defaultJWKSFetcher = old })
+// useJWKSFetcher makes f both fetchers of e.
+func useJWKSFetcher(e *Engine, f *jwksFetcher) {
+	e.jwksPublic, e.jwksPrivate = f, f
 }
 
 // TestClientAssertionJWKSURI: the set behind jwksUri is fetched once and
@@ -458,11 +455,11 @@ func useJWKSFetcher(t *testing.T, f *jwksFetcher) {
 // stale set is refetched.
 func TestClientAssertionJWKSURI(t *testing.T) {
 	srv := newJWKSServer(t)
-	useJWKSFetcher(t, srv.testFetcher())
 	k := testAssertKeys()
 	srv.set("/jwks", jwksOf(t, k["rsa"].public()))
 	clk := &clock{t: testNow}
 	fx := newAssertFixture(t, clk.now, memstore.New())
+	useJWKSFetcher(fx.e, srv.testFetcher())
 	c := fx.client
 	c.JWKS, c.JWKSURI = "", srv.URL+"/jwks"
 	ctx := context.Background()
@@ -699,5 +696,32 @@ func TestJWKSDialGuard(t *testing.T) {
 	}
 	if err := checkDialAddress("udp4", "8.8.8.8:53", true); err == nil {
 		t.Error("udp allowed")
+	}
+}
+
+// TestJWKSPrivateAddressesForDevelopment: only a service that sets
+// jwksUriPrivateAddressAllowed may have its JWK Sets fetched from a loopback
+// address; every other service keeps the SSRF guard.
+func TestJWKSPrivateAddressesForDevelopment(t *testing.T) {
+	srv := newJWKSServer(t)
+	k := testAssertKeys()
+	srv.set("/jwks", jwksOf(t, k["rsa"].public()))
+	st := memstore.New()
+	e := mustNew(t, Config{Store: st, Now: func() time.Time { return testNow }, JWKSRoots: srv.roots()})
+	fx := newAssertFixture(t, func() time.Time { return testNow }, st)
+	fx.e = e
+	c := fx.client
+	c.JWKS, c.JWKSURI = "", srv.URL+"/jwks"
+	for _, allowed := range []bool{false, true} {
+		svc := fx.svc
+		svc.JWKSURIPrivateAddressAllowed = allowed
+		a := fx.keys["rsa"].sign(t, assertionClaims(svc, "1001", testNow))
+		err := e.verifyClientAssertion(context.Background(), svc, c, a)
+		if allowed != (err == nil) {
+			t.Errorf("private addresses allowed %v: err = %v", allowed, err)
+		}
+	}
+	if got := srv.count("/jwks"); got != 1 {
+		t.Errorf("%d requests reached the loopback server, want 1 (the allowed one)", got)
 	}
 }

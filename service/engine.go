@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"time"
@@ -24,6 +25,9 @@ type Config struct {
 	Now func() time.Time
 	// Rand is the source of identifiers, secrets and keys; crypto/rand when nil.
 	Rand io.Reader
+	// JWKSRoots are the CAs trusted when fetching a jwksUri; the system's
+	// when nil.
+	JWKSRoots *x509.CertPool
 }
 
 // Engine is the protocol engine of every service of one store.
@@ -32,6 +36,9 @@ type Engine struct {
 	sealer *sealer
 	now    func() time.Time
 	rand   io.Reader
+	// The JWK Set fetchers: one guarded against private addresses, one not,
+	// for the services that allow those for development.
+	jwksPublic, jwksPrivate *jwksFetcher
 }
 
 // New returns an Engine for cfg, or an error naming what is wrong with cfg.
@@ -57,7 +64,17 @@ func New(cfg Config) (*Engine, error) {
 	if e.sealer, err = newSealer(key, e.rand); err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
+	e.jwksPublic = newJWKSFetcher(newJWKSHTTPClient(false, cfg.JWKSRoots))
+	e.jwksPrivate = newJWKSFetcher(newJWKSHTTPClient(true, cfg.JWKSRoots))
 	return e, nil
+}
+
+// jwksFetcher is the fetcher the service's setting allows.
+func (e *Engine) jwksFetcher(svc store.Service) *jwksFetcher {
+	if svc.JWKSURIPrivateAddressAllowed {
+		return e.jwksPrivate
+	}
+	return e.jwksPublic
 }
 
 // Ready reports whether the engine can serve: its store answers.

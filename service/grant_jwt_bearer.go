@@ -86,7 +86,7 @@ func (e *Engine) verifyBearerAssertion(ctx context.Context, svc store.Service, r
 	}
 	trusted := svc.TrustedJWTIssuers[i]
 	now := e.now()
-	keys, err := assertionKeys(ctx, trusted.JWKS, trusted.JWKSURI, tok.Headers[0].KeyID, now)
+	keys, err := assertionKeys(ctx, e.jwksFetcher(svc), trusted.JWKS, trusted.JWKSURI, tok.Headers[0].KeyID, now)
 	if err != nil {
 		return "", err
 	}

@@ -323,7 +323,6 @@ func TestJWTBearerRelay(t *testing.T) {
 // no engine error.
 func TestJWTBearerJWKSURI(t *testing.T) {
 	srv := newJWKSServer(t)
-	useJWKSFetcher(t, srv.testFetcher())
 	k := testAssertKeys()
 	srv.set("/idp", jwksOf(t, k["ec"].public()))
 	f := newBearerFixture(t, memstore.New(), func(s *store.Service) {
@@ -332,6 +331,7 @@ func TestJWTBearerJWKSURI(t *testing.T) {
 			{Issuer: bearerPartner, JWKSURI: srv.URL + "/gone"},
 		}
 	})
+	useJWKSFetcher(f.e, srv.testFetcher())
 	f.wantIssued(t, f.send(t, f.svc, k["ec"].sign(t, f.claims(nil)), "profile"), "profile")
 	f.wantIssued(t, f.send(t, f.svc, k["ec"].sign(t, f.claims(nil)), "profile"), "profile")
 	if n := srv.count("/idp"); n != 1 {

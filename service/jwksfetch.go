@@ -34,13 +34,6 @@ const (
 	maxJWKSHeaderBytes = 16 << 10
 )
 
-// defaultJWKSFetcher fetches and caches every jwksUri. It is a package
-// variable only because the Engine could not grow a field in the change that
-// introduced it; tests swap it. A later change should move it onto Engine
-// and Config, together with a setting that allows private addresses in
-// development.
-var defaultJWKSFetcher = newJWKSFetcher(newJWKSHTTPClient(false, nil))
-
 // errNonPublicAddress is the SSRF guard's refusal.
 var errNonPublicAddress = errors.New("refused to connect to a non-public address")
 

@@ -29,6 +29,10 @@ type Service struct {
 	// of other names into ID tokens.
 	SupportedClaims     []string `bson:"supportedClaims"`
 	CustomClaimsAllowed bool     `bson:"customClaimsAllowed"`
+	// JWKSURIPrivateAddressAllowed lets the engine fetch JWK Sets (clients'
+	// jwksUri, trusted issuers') from private and loopback addresses: for
+	// development only, since it opens the engine to SSRF (SECURITY D13).
+	JWKSURIPrivateAddressAllowed bool `bson:"jwksUriPrivateAddressAllowed"`
 
 	// The frontend's endpoints, published in the discovery document.
 	AuthorizationEndpoint string `bson:"authorizationEndpoint,omitempty"`
