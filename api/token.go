@@ -19,6 +19,10 @@ type tokenRequestJSON struct {
 	ClientID     string         `json:"clientId"`
 	ClientSecret string         `json:"clientSecret"`
 	Properties   []propertyJSON `json:"properties"`
+	// AccessTokenDuration and RefreshTokenDuration, in seconds, override
+	// the client's and the service's lifetimes (Authlete's TokenRequest).
+	AccessTokenDuration  int64 `json:"accessTokenDuration"`
+	RefreshTokenDuration int64 `json:"refreshTokenDuration"`
 }
 
 // tokenJSON is the answer of /auth/token, field names as in Authlete's
@@ -56,7 +60,8 @@ func (s *server) token(c echo.Context) error {
 	if err := bindRuntime(c, &in); err != nil {
 		return err
 	}
-	req := service.TokenRequest{Parameters: in.Parameters, ClientID: in.ClientID, ClientSecret: in.ClientSecret}
+	req := service.TokenRequest{Parameters: in.Parameters, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
+		AccessTokenDuration: in.AccessTokenDuration, RefreshTokenDuration: in.RefreshTokenDuration}
 	for _, p := range in.Properties {
 		req.Properties = append(req.Properties, store.Property(p))
 	}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,9 @@ type TokenRequest struct {
 	ClientID     string
 	ClientSecret string
 	Properties   []store.Property
+	// AccessTokenDuration and RefreshTokenDuration, in seconds, override the
+	// client's and the service's lifetimes for this request; 0 keeps them.
+	AccessTokenDuration, RefreshTokenDuration int64
 }
 
 // TokenResult is the answer of /auth/token, /auth/token/issue and
@@ -82,6 +86,10 @@ type grant func(ctx context.Context, svc store.Service, c store.Client, p oauth.
 // check the grant type against the service and the client, then the grant.
 // The error is non-nil only when the store failed.
 func (e *Engine) Token(ctx context.Context, svc store.Service, req TokenRequest) (TokenResult, error) {
+	if req.AccessTokenDuration < 0 || req.AccessTokenDuration > maxTokenDuration ||
+		req.RefreshTokenDuration < 0 || req.RefreshTokenDuration > maxTokenDuration {
+		return tokenError(resTokenDuration, maxTokenDuration), nil
+	}
 	p, err := oauth.ParseParams(req.Parameters)
 	if err != nil {
 		return tokenError(resTokenMalformed), nil
@@ -116,6 +124,7 @@ func (e *Engine) Token(ctx context.Context, svc store.Service, req TokenRequest)
 		return outcome(bad, err)
 	}
 	is.properties = append(is.properties, req.Properties...)
+	is.accessLifetime, is.refreshLifetime = req.AccessTokenDuration, req.RefreshTokenDuration
 	return e.issueTokens(ctx, svc, client, gt, is)
 }
 
@@ -151,6 +160,9 @@ type issue struct {
 	// this grant spent leaves (see replayed): claimed once the tokens are
 	// stored, so a replay racing the issue cannot miss them.
 	replay *replayMark
+	// Lifetimes the frontend asked for, in seconds; 0 means the client's,
+	// else the service's (DESIGN §5).
+	accessLifetime, refreshLifetime int64
 }
 
 // replayMark names the single use of a code or rotated refresh token, and
@@ -212,7 +224,7 @@ type tokenResponse struct {
 // issueTokens mints what a grant decided and renders the token response.
 func (e *Engine) issueTokens(ctx context.Context, svc store.Service, c store.Client, grantType string, is issue) (TokenResult, error) {
 	now := e.now()
-	at, atLife, err := e.newToken(ctx, svc, c, "access", is, is.scopes, accessLifetime(svc, c))
+	at, atLife, err := e.newToken(ctx, svc, c, "access", is, is.scopes, cmp.Or(is.accessLifetime, accessLifetime(svc, c)))
 	if err != nil {
 		return TokenResult{}, err
 	}
@@ -228,7 +240,7 @@ func (e *Engine) issueTokens(ctx context.Context, svc store.Service, c store.Cli
 		if scopes == nil {
 			scopes = is.scopes
 		}
-		rt, rtLife, err := e.newToken(ctx, svc, c, "refresh", is, scopes, refreshLifetime(svc, c))
+		rt, rtLife, err := e.newToken(ctx, svc, c, "refresh", is, scopes, cmp.Or(is.refreshLifetime, refreshLifetime(svc, c)))
 		if err != nil {
 			return TokenResult{}, err
 		}

@@ -29,6 +29,7 @@ var (
 	resTokenTicketExpired = authzResult{"G005203", oauth.CodeInvalidRequest, "the ticket has expired (the service's ticketDuration); the client must send its token request again (RFC 6749 §4.3.2)"}
 	resTokenIssueSubject  = authzResult{"G005204", oauth.CodeInvalidRequest, "subject is required and must be at most 255 printable ASCII characters (OIDC Core §2)"}
 	resTokenTicketClient  = authzResult{"G005205", oauth.CodeInvalidRequest, "the client of the ticket no longer exists; tokens are issued only to registered clients (RFC 6749 §2)"}
+	resTokenDuration      = authzResult{"G005207", oauth.CodeInvalidRequest, "accessTokenDuration and refreshTokenDuration must be from 0 to %d seconds"}
 	resTokenFailReason    = authzResult{"G005206", oauth.CodeInvalidRequest, "reason %q is not INVALID_RESOURCE_OWNER_CREDENTIALS, INVALID_TARGET or UNKNOWN (RFC 6749 §5.2, RFC 8707 §2)"}
 
 	resTokenMalformed     = authzResult{"G005301", oauth.CodeInvalidRequest, "the body cannot be parsed as application/x-www-form-urlencoded, or exceeds the limits (RFC 6749 §3.2)"}

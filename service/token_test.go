@@ -384,3 +384,30 @@ func TestClientCredentials(t *testing.T) {
 		t.Error("no refresh token for client credentials (RFC 6749 §4.4.3)")
 	}
 }
+
+// TestTokenLifetimeOverride: DESIGN §5 — the request's lifetime, else the
+// client's, else the service's.
+func TestTokenLifetimeOverride(t *testing.T) {
+	f := newTokenFixture(t, nil)
+	run := func(at, rt int64) TokenResult {
+		r, err := f.e.Token(context.Background(), f.svc, TokenRequest{
+			Parameters: url.Values{"grant_type": {"authorization_code"}, "code": {f.code(t, "basic", "openid")},
+				"redirect_uri": {"https://app.example.com/cb"}, "code_verifier": {verifier}}.Encode(),
+			ClientID: "basic", ClientSecret: f.secrets["basic"], AccessTokenDuration: at, RefreshTokenDuration: rt,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := run(120, 600)
+	if r.Action != ActionOK || r.AccessTokenDuration != 120 || r.RefreshTokenDuration != 600 || !strings.Contains(r.ResponseContent, `"expires_in":120`) {
+		t.Errorf("overridden lifetimes = %+v", r)
+	}
+	if r := run(0, 0); r.AccessTokenDuration != f.svc.AccessTokenDuration || r.RefreshTokenDuration != f.svc.RefreshTokenDuration {
+		t.Errorf("default lifetimes = %d, %d", r.AccessTokenDuration, r.RefreshTokenDuration)
+	}
+	if r := run(-1, 0); r.Action != ActionBadRequest || r.ResultCode != "G005207" {
+		t.Errorf("negative lifetime = %+v", r)
+	}
+}
