@@ -25,9 +25,9 @@ type tokenRequestJSON struct {
 	RefreshTokenDuration int64 `json:"refreshTokenDuration"`
 }
 
-// tokenJSON is the answer of /auth/token, field names as in Authlete's
-// TokenResponse.
-type tokenJSON struct {
+// issuedJSON is what the answers of /auth/token and /auth/token/issue share,
+// field names as in Authlete's TokenResponse and TokenIssueResponse.
+type issuedJSON struct {
 	ResultCode            string   `json:"resultCode"`
 	ResultMessage         string   `json:"resultMessage"`
 	Action                string   `json:"action"`
@@ -39,10 +39,24 @@ type tokenJSON struct {
 	RefreshTokenExpiresAt int64    `json:"refreshTokenExpiresAt,omitempty"`
 	RefreshTokenDuration  int64    `json:"refreshTokenDuration,omitempty"`
 	IDToken               string   `json:"idToken,omitempty"`
-	GrantType             string   `json:"grantType,omitempty"`
 	ClientID              int64    `json:"clientId,omitempty"`
 	Subject               string   `json:"subject,omitempty"`
 	Scopes                []string `json:"scopes,omitempty"`
+}
+
+func issuedView(r service.TokenResult) issuedJSON {
+	return issuedJSON{
+		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent,
+		AccessToken: r.AccessToken, AccessTokenExpiresAt: r.AccessTokenExpiresAt, AccessTokenDuration: r.AccessTokenDuration,
+		RefreshToken: r.RefreshToken, RefreshTokenExpiresAt: r.RefreshTokenExpiresAt, RefreshTokenDuration: r.RefreshTokenDuration,
+		IDToken: r.IDToken, ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes,
+	}
+}
+
+// tokenJSON is the answer of /auth/token (Authlete's TokenResponse).
+type tokenJSON struct {
+	issuedJSON
+	GrantType string `json:"grantType,omitempty"`
 	// Ticket, Username and Password are the PASSWORD action's.
 	Ticket   string `json:"ticket,omitempty"`
 	Username string `json:"username,omitempty"`
@@ -67,19 +81,13 @@ func (s *server) token(c echo.Context) error {
 	}
 	r, err := s.engine.Token(c.Request().Context(), svc, req)
 	if err != nil {
-		if err := s.runtimeFault(c, err); err != nil {
+		if r, err = s.tokenFault(c, err); err != nil {
 			return err
 		}
-		code, msg := service.EngineFault()
-		r = service.TokenResult{Action: service.ActionInternalServerError, ResultCode: code, ResultMessage: msg,
-			ResponseContent: oauth.NewError(oauth.CodeServerError, msg).JSON()}
 	}
 	out := tokenJSON{
-		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent,
-		AccessToken: r.AccessToken, AccessTokenExpiresAt: r.AccessTokenExpiresAt, AccessTokenDuration: r.AccessTokenDuration,
-		RefreshToken: r.RefreshToken, RefreshTokenExpiresAt: r.RefreshTokenExpiresAt, RefreshTokenDuration: r.RefreshTokenDuration,
-		IDToken: r.IDToken, ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes,
-		Ticket: r.Ticket, Username: r.Username, Password: r.Password,
+		issuedJSON: issuedView(r),
+		Ticket:     r.Ticket, Username: r.Username, Password: r.Password,
 		Assertion: r.Assertion, AssertionClaims: r.AssertionClaims,
 	}
 	if r.GrantType != "" {

@@ -26,26 +26,6 @@ type tokenFailRequestJSON struct {
 	Reason string `json:"reason"`
 }
 
-// tokenIssueJSON is the answer of /auth/token/issue, field names as in
-// Authlete's TokenIssueResponse (and idToken, which Authlete leaves in the
-// token response only).
-type tokenIssueJSON struct {
-	ResultCode            string   `json:"resultCode"`
-	ResultMessage         string   `json:"resultMessage"`
-	Action                string   `json:"action"`
-	ResponseContent       string   `json:"responseContent,omitempty"`
-	AccessToken           string   `json:"accessToken,omitempty"`
-	AccessTokenExpiresAt  int64    `json:"accessTokenExpiresAt,omitempty"`
-	AccessTokenDuration   int64    `json:"accessTokenDuration,omitempty"`
-	RefreshToken          string   `json:"refreshToken,omitempty"`
-	RefreshTokenExpiresAt int64    `json:"refreshTokenExpiresAt,omitempty"`
-	RefreshTokenDuration  int64    `json:"refreshTokenDuration,omitempty"`
-	IDToken               string   `json:"idToken,omitempty"`
-	ClientID              int64    `json:"clientId,omitempty"`
-	Subject               string   `json:"subject,omitempty"`
-	Scopes                []string `json:"scopes,omitempty"`
-}
-
 // tokenFailJSON is the answer of /auth/token/fail, field names as in
 // Authlete's TokenFailResponse.
 type tokenFailJSON struct {
@@ -71,12 +51,8 @@ func (s *server) tokenIssue(c echo.Context) error {
 			return err
 		}
 	}
-	return c.JSON(http.StatusOK, tokenIssueJSON{
-		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent,
-		AccessToken: r.AccessToken, AccessTokenExpiresAt: r.AccessTokenExpiresAt, AccessTokenDuration: r.AccessTokenDuration,
-		RefreshToken: r.RefreshToken, RefreshTokenExpiresAt: r.RefreshTokenExpiresAt, RefreshTokenDuration: r.RefreshTokenDuration,
-		IDToken: r.IDToken, ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes,
-	})
+	// Authlete's TokenIssueResponse: the fields of a token answer.
+	return c.JSON(http.StatusOK, issuedView(r))
 }
 
 func (s *server) tokenFail(c echo.Context) error {

@@ -85,9 +85,9 @@ func (f *pwFixture) password(scope string) string {
 	return r.Ticket
 }
 
-func (f *pwFixture) issue(body string) tokenIssueJSON {
+func (f *pwFixture) issue(body string) issuedJSON {
 	f.m.t.Helper()
-	var out tokenIssueJSON
+	var out issuedJSON
 	f.post(pwIssue, "application/json", body, &out)
 	return out
 }
@@ -144,7 +144,7 @@ func TestPasswordGrantThroughTheRouter(t *testing.T) {
 	// The form body, and a ticket used twice.
 	ticket := f.password("profile")
 	form := url.Values{"ticket": {ticket}, "subject": {"user-2"}}.Encode()
-	var again tokenIssueJSON
+	var again issuedJSON
 	f.post(pwIssue, "application/x-www-form-urlencoded", form, &again)
 	if again.Action != "OK" || again.RefreshToken == "" || again.IDToken != "" {
 		t.Fatalf("form issue = %+v", again)
