@@ -1,8 +1,6 @@
 package storetest
 
 import (
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,32 +24,9 @@ func testClaimLifecycle(t *testing.T, s store.Store) {
 }
 
 func testClaimRace(t *testing.T, s store.Store) {
-	const racers = 50
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, racers)
-	for i := range racers {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.Claim(ctx(t), 1, "refresh", "raced", base.Add(time.Hour))
-		})
-	}
-	close(start)
-	wg.Wait()
-	var won, consumed int
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case errors.Is(err, store.ErrConsumed):
-			consumed++
-		default:
-			t.Errorf("Claim: unexpected error %v", err)
-		}
-	}
-	if won != 1 || consumed != racers-1 {
-		t.Fatalf("%d winners and %d ErrConsumed, want 1 and %d", won, consumed, racers-1)
-	}
+	raceOnce(t, "Claim", func(int) error {
+		return s.Claim(ctx(t), 1, "refresh", "raced", base.Add(time.Hour))
+	})
 }
 
 func testClaimDeleteExpired(t *testing.T, s store.Store) {

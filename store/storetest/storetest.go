@@ -11,6 +11,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,4 +95,39 @@ func mustNil(t *testing.T, op string, err error) {
 
 func testPing(t *testing.T, s store.Store) {
 	mustNil(t, "Ping", s.Ping(ctx(t)))
+}
+
+// racers is how many goroutines race for one single-use record.
+const racers = 50
+
+// raceOnce runs use in racers goroutines released at once and requires that
+// exactly one succeeds and every other one gets ErrConsumed: the single-use
+// guarantee. A backend built on a non-atomic read-modify-write fails it.
+func raceOnce(t *testing.T, what string, use func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, racers)
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			errs[i] = use(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	var won, consumed int
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, store.ErrConsumed):
+			consumed++
+		default:
+			t.Errorf("%s: unexpected error %v", what, err)
+		}
+	}
+	if won != 1 || consumed != racers-1 {
+		t.Fatalf("%s: %d winners and %d ErrConsumed, want 1 and %d", what, won, consumed, racers-1)
+	}
 }
