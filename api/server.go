@@ -101,6 +101,9 @@ func New(cfg Config) *echo.Echo {
 	auth.POST("/token", s.token, asRuntime...)
 	auth.POST("/token/issue", s.tokenIssue, asRuntime...)
 	auth.POST("/token/fail", s.tokenFail, asRuntime...)
+	auth.POST("/introspection", s.introspection, asRuntime...)
+	auth.POST("/introspection/standard", s.introspectionStandard, asRuntime...)
+	auth.POST("/revocation", s.revocation, asRuntime...)
 	return e
 }
 

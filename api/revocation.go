@@ -1,0 +1,40 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse-oss/gatehouse/service"
+)
+
+// revocationRequestJSON is the body of /auth/revocation (Authlete's
+// RevocationRequest).
+type revocationRequestJSON struct {
+	// Parameters is the revocation request's form body, as received
+	// (RFC 7009 §2.1).
+	Parameters string `json:"parameters"`
+	// ClientID and ClientSecret are the HTTP Basic credentials of the
+	// request, when the client used Basic, as decoded from base64.
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+}
+
+func (s *server) revocation(c echo.Context) error {
+	svc, _ := serviceOf(c)
+	var in revocationRequestJSON
+	if err := bindRuntime(c, &in); err != nil {
+		return err
+	}
+	r, err := s.engine.Revoke(c.Request().Context(), svc,
+		service.RevocationRequest{Parameters: in.Parameters, ClientID: in.ClientID, ClientSecret: in.ClientSecret})
+	if err != nil {
+		fault, err := s.engineFault(c, err)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, fault)
+	}
+	return c.JSON(http.StatusOK, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
+		Action: r.Action, ResponseContent: r.ResponseContent})
+}
