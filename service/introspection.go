@@ -176,14 +176,11 @@ const inactive = `{"active":false}`
 // body is parameters. The protected resource authenticated with the
 // frontend; the frontend authenticated with its service credentials.
 //
-// Active are: an unexpired access token of this service, and an unexpired
-// refresh token of a service with refreshTokenKept. A refresh token of a
-// rotating service is always reported inactive: a rotated-away token keeps
-// its record until it expires, and its rotation is recorded only as a claim,
-// which the store can make but not read. Reporting a spent token active
-// would be worse than reporting a live one inactive. token_type_hint is
-// only a hint (RFC 7662 §2.1), and is ignored. The error is non-nil only
-// when the store failed.
+// Active are the unexpired access and refresh tokens of this service, but a
+// refresh token rotated away: it keeps its record until it expires (so that
+// a replay can still name its grant), and its rotation mark says it is spent.
+// token_type_hint is only a hint (RFC 7662 §2.1), and is ignored. The error
+// is non-nil only when the store failed.
 func (e *Engine) IntrospectStandard(ctx context.Context, svc store.Service, parameters string) (StandardIntrospectionResult, error) {
 	p, err := oauth.ParseParams(parameters)
 	if err != nil || p.Duplicated("token") {
@@ -203,8 +200,16 @@ func (e *Engine) IntrospectStandard(ctx context.Context, svc store.Service, para
 		return StandardIntrospectionResult{}, AsError(fmt.Errorf("get token: %w", err))
 	case !e.now().Before(t.ExpiresAt):
 		return out, nil
-	case t.Kind == "refresh" && !svc.RefreshTokenKept, t.Kind != "access" && t.Kind != "refresh":
+	case t.Kind != "access" && t.Kind != "refresh":
 		return out, nil
+	case t.Kind == "refresh" && !svc.RefreshTokenKept:
+		rotated, err := e.store.Claimed(ctx, svc.APIKey, claimRefresh, t.Hash)
+		if err != nil {
+			return StandardIntrospectionResult{}, AsError(fmt.Errorf("read rotation: %w", err))
+		}
+		if rotated {
+			return out, nil
+		}
 	}
 	resp := introspectionResponse{
 		Active: true, Scope: strings.Join(t.Scopes, " "), ClientID: strconv.FormatInt(t.ClientID, 10),

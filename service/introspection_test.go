@@ -150,9 +150,12 @@ func TestIntrospectStandard(t *testing.T) {
 		{"I02_garbage", f, f.svc, "token=garbage", nil},
 		{"I04_revoked_access_token", f, f.svc, "token=" + revoked.AccessToken, nil},
 		{"I04_rotated_refresh_token", f, f.svc, "token=" + first.RefreshToken, nil},
-		// A refresh token of a rotating service is reported inactive even
-		// when it is the live one: see IntrospectStandard.
-		{"live_refresh_token_of_rotating_service", f, f.svc, "token=" + second.RefreshToken, nil},
+		// The live refresh token of a rotating service is active; the one it
+		// replaced (I04) is not.
+		{"live_refresh_token_of_rotating_service", f, f.svc, "token=" + second.RefreshToken, map[string]any{
+			"active": true, "scope": "openid profile", "client_id": itoa(f.clients["basic"].ClientID), "sub": "alice",
+			"exp": float64(testNow.Add(30 * 24 * time.Hour).Unix()), "iat": float64(testNow.Unix()), "iss": "https://as.example.com",
+		}},
 		{"I05_authorization_code", f, f.svc, "token=" + f.code(t, "basic", "openid"), nil},
 		{"I06_other_tenant", f, other, "token=" + second.AccessToken, nil},
 		{"I08_access_token", f, f.svc, "token=" + second.AccessToken, map[string]any{

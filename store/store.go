@@ -146,6 +146,10 @@ type ClaimStore interface {
 	// caller gets nil; every later caller gets ErrConsumed, until the mark
 	// expires and is swept.
 	Claim(ctx context.Context, serviceID int64, kind, key string, expiresAt time.Time) error
+	// Claimed reports whether (kind, key) is marked used in the service. It
+	// is for reads only (is this refresh token rotated away?): deciding a
+	// single use on it would be a race; use Claim.
+	Claimed(ctx context.Context, serviceID int64, kind, key string) (bool, error)
 	// DeleteExpiredClaims removes, across services, the marks made by Claim
 	// that expired before the given time, and reports how many.
 	DeleteExpiredClaims(ctx context.Context, before time.Time) (int, error)

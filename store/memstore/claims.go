@@ -25,6 +25,14 @@ func (s *Store) Claim(_ context.Context, serviceID int64, kind, key string, expi
 	return nil
 }
 
+// Claimed implements store.ClaimStore.
+func (s *Store) Claimed(_ context.Context, serviceID int64, kind, key string) (bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.claims[claimKey{serviceID, kind, key}]
+	return ok, nil
+}
+
 // DeleteExpiredClaims implements store.ClaimStore.
 func (s *Store) DeleteExpiredClaims(_ context.Context, before time.Time) (int, error) {
 	s.mu.Lock()

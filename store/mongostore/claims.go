@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gatehouse-oss/gatehouse/store"
 )
@@ -54,6 +55,16 @@ const publicClaimPrefix = "once:"
 // for every caller after the first.
 func (s *Store) Claim(ctx context.Context, serviceID int64, kind, key string, expiresAt time.Time) error {
 	return s.claim(ctx, "claim "+kind, serviceID, publicClaimPrefix+kind, key, expiresAt)
+}
+
+// Claimed reports whether Claim marked (kind, key) in the service.
+func (s *Store) Claimed(ctx context.Context, serviceID int64, kind, key string) (bool, error) {
+	filter := append(byService(serviceID), bson.E{Key: "kind", Value: publicClaimPrefix + kind}, bson.E{Key: "key", Value: key})
+	n, err := s.claims.CountDocuments(ctx, filter, options.Count().SetLimit(1))
+	if err != nil {
+		return false, wrap("read claim", err)
+	}
+	return n > 0, nil
 }
 
 // DeleteExpiredClaims removes the expired marks made by Claim.

@@ -9,8 +9,20 @@ import (
 
 func testClaimLifecycle(t *testing.T, s store.Store) {
 	exp := base.Add(time.Hour)
+	if used, err := s.Claimed(ctx(t), 1, "refresh", "k"); err != nil || used {
+		t.Fatalf("Claimed before Claim = %v, %v", used, err)
+	}
 	mustNil(t, "Claim", s.Claim(ctx(t), 1, "refresh", "k", exp))
 	wantErr(t, "Claim(again)", s.Claim(ctx(t), 1, "refresh", "k", exp), store.ErrConsumed)
+	for _, tc := range []struct {
+		service   int64
+		kind, key string
+		want      bool
+	}{{1, "refresh", "k", true}, {2, "refresh", "k", false}, {1, "jti", "k", false}, {1, "refresh", "k2", false}} {
+		if used, err := s.Claimed(ctx(t), tc.service, tc.kind, tc.key); err != nil || used != tc.want {
+			t.Errorf("Claimed(%d, %s, %s) = %v, %v; want %v", tc.service, tc.kind, tc.key, used, err, tc.want)
+		}
+	}
 	// Kind, key and service each make a different mark.
 	mustNil(t, "Claim(other kind)", s.Claim(ctx(t), 1, "jti", "k", exp))
 	mustNil(t, "Claim(other key)", s.Claim(ctx(t), 1, "refresh", "k2", exp))
