@@ -9,7 +9,7 @@ package api
 // maps BAD_REQUEST to 400, INVALID_CLIENT to 401 with a Basic challenge),
 // the RFC 6749 §5.1/§5.2 JSON in responseContent, and the engine's own
 // no-store headers. Every answer is held against openapi.yaml. Revocation is
-// observed in the store (introspection does not exist yet): a revoked token
+// observed in the store, below any API that could hide it: a revoked token
 // is one whose SHA-256 hash no longer finds a record.
 //
 // Policies chosen where SECURITY.md allows either:
