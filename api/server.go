@@ -104,6 +104,8 @@ func New(cfg Config) *echo.Echo {
 	auth.POST("/introspection", s.introspection, asRuntime...)
 	auth.POST("/introspection/standard", s.introspectionStandard, asRuntime...)
 	auth.POST("/revocation", s.revocation, asRuntime...)
+	auth.POST("/userinfo", s.userInfo, asRuntime...)
+	auth.POST("/userinfo/issue", s.userInfoIssue, asRuntime...)
 	return e
 }
 
