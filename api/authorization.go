@@ -139,12 +139,12 @@ func authorizationView(svc store.Service, r service.AuthorizationResult) authori
 // logged under the request id and a server_error for the client.
 func (s *server) runtimeAnswer(c echo.Context, svc store.Service, r service.AuthorizationResult, err error) error {
 	if err != nil {
-		if err := s.runtimeFault(c, err); err != nil {
+		f, err := s.engineFault(c, err)
+		if err != nil {
 			return err
 		}
-		code, msg := service.EngineFault()
-		r = service.AuthorizationResult{Action: service.ActionInternalServerError, ResultCode: code, ResultMessage: msg,
-			ResponseContent: oauth.NewError(oauth.CodeServerError, msg).JSON()}
+		r = service.AuthorizationResult{Action: f.Action, ResultCode: f.ResultCode, ResultMessage: f.ResultMessage,
+			ResponseContent: f.ResponseContent}
 	}
 	return c.JSON(http.StatusOK, authorizationView(svc, r))
 }

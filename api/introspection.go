@@ -67,6 +67,16 @@ func (s *server) engineFault(c echo.Context, err error) (runtimeResultJSON, erro
 		ResponseContent: oauth.NewError(oauth.CodeServerError, msg).JSON()}, nil
 }
 
+// answerFault answers a runtime call the engine failed with engineFault's
+// answer, or returns the store outage to be answered 503.
+func (s *server) answerFault(c echo.Context, err error) error {
+	f, err := s.engineFault(c, err)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, f)
+}
+
 func (s *server) introspection(c echo.Context) error {
 	svc, _ := serviceOf(c)
 	var in introspectionRequestJSON

@@ -29,11 +29,7 @@ func (s *server) revocation(c echo.Context) error {
 	r, err := s.engine.Revoke(c.Request().Context(), svc,
 		service.RevocationRequest{Parameters: in.Parameters, ClientID: in.ClientID, ClientSecret: in.ClientSecret})
 	if err != nil {
-		fault, err := s.engineFault(c, err)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, fault)
+		return s.answerFault(c, err)
 	}
 	return c.JSON(http.StatusOK, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
 		Action: r.Action, ResponseContent: r.ResponseContent})

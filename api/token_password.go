@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service"
-	"github.com/gatehouse-oss/gatehouse/service/oauth"
 	"github.com/gatehouse-oss/gatehouse/store"
 )
 
@@ -77,10 +76,7 @@ func (s *server) tokenFail(c echo.Context) error {
 // runtimeFault and answered INTERNAL_SERVER_ERROR with a server_error for
 // the client.
 func (s *server) tokenFault(c echo.Context, err error) (service.TokenResult, error) {
-	if err := s.runtimeFault(c, err); err != nil {
-		return service.TokenResult{}, err
-	}
-	code, msg := service.EngineFault()
-	return service.TokenResult{Action: service.ActionInternalServerError, ResultCode: code, ResultMessage: msg,
-		ResponseContent: oauth.NewError(oauth.CodeServerError, msg).JSON()}, nil
+	f, err := s.engineFault(c, err)
+	return service.TokenResult{Action: f.Action, ResultCode: f.ResultCode, ResultMessage: f.ResultMessage,
+		ResponseContent: f.ResponseContent}, err
 }

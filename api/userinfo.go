@@ -68,11 +68,7 @@ func (s *server) userInfoIssue(c echo.Context) error {
 	r, err := s.engine.UserInfoIssue(c.Request().Context(), svc,
 		service.UserInfoIssueRequest{Token: in.Token, Claims: in.Claims, Sub: in.Sub})
 	if err != nil {
-		fault, err := s.engineFault(c, err)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, fault)
+		return s.answerFault(c, err)
 	}
 	return c.JSON(http.StatusOK, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
 		Action: r.Action, ResponseContent: r.ResponseContent})
