@@ -13,17 +13,8 @@ import (
 // fixture's token request authentication (see tokenFixture.token).
 func (f *tokenFixture) revoke(t *testing.T, name string, params url.Values) RevocationResult {
 	t.Helper()
-	req := RevocationRequest{}
-	switch name {
-	case "basic":
-		req.ClientID, req.ClientSecret = "basic", f.secrets["basic"]
-	case "post":
-		params.Set("client_id", "post")
-		params.Set("client_secret", f.secrets["post"])
-	case "public":
-		params.Set("client_id", "public")
-	}
-	req.Parameters = params.Encode()
+	var req RevocationRequest
+	req.Parameters, req.ClientID, req.ClientSecret = f.credentials(name, params)
 	r, err := f.e.Revoke(context.Background(), f.svc, req)
 	if err != nil {
 		t.Fatalf("Revoke: %v", err)

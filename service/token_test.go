@@ -83,21 +83,28 @@ func s256(v string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-// token runs a token request as client name would send it: Basic for the
-// Basic client, the secret in the body for the post client.
-func (f *tokenFixture) token(t *testing.T, name string, params url.Values) TokenResult {
-	t.Helper()
-	req := TokenRequest{}
+// credentials authenticates a request as client name would: Basic for the
+// Basic client, the secret in the body for the post client, the bare
+// client_id for the public one. It returns the form body and the Basic
+// credentials.
+func (f *tokenFixture) credentials(name string, params url.Values) (body, basicID, basicSecret string) {
 	switch name {
 	case "basic":
-		req.ClientID, req.ClientSecret = "basic", f.secrets["basic"]
+		basicID, basicSecret = "basic", f.secrets["basic"]
 	case "post":
 		params.Set("client_id", "post")
 		params.Set("client_secret", f.secrets["post"])
 	case "public":
 		params.Set("client_id", "public")
 	}
-	req.Parameters = params.Encode()
+	return params.Encode(), basicID, basicSecret
+}
+
+// token runs a token request as client name would send it.
+func (f *tokenFixture) token(t *testing.T, name string, params url.Values) TokenResult {
+	t.Helper()
+	var req TokenRequest
+	req.Parameters, req.ClientID, req.ClientSecret = f.credentials(name, params)
 	r, err := f.e.Token(context.Background(), f.svc, req)
 	if err != nil {
 		t.Fatalf("Token: %v", err)
