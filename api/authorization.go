@@ -37,6 +37,15 @@ type propertyJSON struct {
 	Hidden bool   `json:"hidden"`
 }
 
+// properties converts the properties of a request body; nil stays nil.
+func properties(in []propertyJSON) []store.Property {
+	var out []store.Property
+	for _, p := range in {
+		out = append(out, store.Property(p))
+	}
+	return out
+}
+
 // authorizationFailJSON is the body of /auth/authorization/fail.
 type authorizationFailJSON struct {
 	Ticket      string `json:"ticket"`
@@ -179,10 +188,7 @@ func (s *server) authorizationIssue(c echo.Context) error {
 	}
 	issue := service.AuthorizationIssue{
 		Ticket: in.Ticket, Subject: in.Subject, AuthTime: in.AuthTime, ACR: in.ACR,
-		Claims: in.Claims, Scopes: in.Scopes, Sub: in.Sub,
-	}
-	for _, p := range in.Properties {
-		issue.Properties = append(issue.Properties, store.Property(p))
+		Claims: in.Claims, Scopes: in.Scopes, Sub: in.Sub, Properties: properties(in.Properties),
 	}
 	r, err := s.engine.AuthorizationIssue(c.Request().Context(), svc, issue)
 	return s.runtimeAnswer(c, svc, r, err)

@@ -106,6 +106,12 @@ func New(cfg Config) *echo.Echo {
 	auth.POST("/revocation", s.revocation, asRuntime...)
 	auth.POST("/userinfo", s.userInfo, asRuntime...)
 	auth.POST("/userinfo/issue", s.userInfoIssue, asRuntime...)
+
+	// Token management: the service's administrators, management limits.
+	auth.POST("/token/create", s.createToken, asService...)
+	auth.GET("/token/get/list", s.listTokens, asService...)
+	auth.POST("/token/revoke", s.revokeTokens, asService...)
+	auth.DELETE("/token/delete/:accessTokenIdentifier", s.deleteToken, asService...)
 	return e
 }
 

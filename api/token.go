@@ -7,7 +7,6 @@ import (
 
 	"github.com/gatehouse-oss/gatehouse/service"
 	"github.com/gatehouse-oss/gatehouse/service/oauth"
-	"github.com/gatehouse-oss/gatehouse/store"
 )
 
 // tokenRequestJSON is the body of /auth/token (Authlete's TokenRequest).
@@ -75,10 +74,8 @@ func (s *server) token(c echo.Context) error {
 		return err
 	}
 	req := service.TokenRequest{Parameters: in.Parameters, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
-		AccessTokenDuration: in.AccessTokenDuration, RefreshTokenDuration: in.RefreshTokenDuration}
-	for _, p := range in.Properties {
-		req.Properties = append(req.Properties, store.Property(p))
-	}
+		AccessTokenDuration: in.AccessTokenDuration, RefreshTokenDuration: in.RefreshTokenDuration,
+		Properties: properties(in.Properties)}
 	r, err := s.engine.Token(c.Request().Context(), svc, req)
 	if err != nil {
 		if r, err = s.tokenFault(c, err); err != nil {

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service"
-	"github.com/gatehouse-oss/gatehouse/store"
 )
 
 // tokenIssueRequestJSON is the body of /auth/token/issue (Authlete's
@@ -40,11 +39,7 @@ func (s *server) tokenIssue(c echo.Context) error {
 	if err := bindRuntime(c, &in); err != nil {
 		return err
 	}
-	var props []store.Property
-	for _, p := range in.Properties {
-		props = append(props, store.Property(p))
-	}
-	r, err := s.engine.TokenIssue(c.Request().Context(), svc, in.Ticket, in.Subject, props)
+	r, err := s.engine.TokenIssue(c.Request().Context(), svc, in.Ticket, in.Subject, properties(in.Properties))
 	if err != nil {
 		if r, err = s.tokenFault(c, err); err != nil {
 			return err

@@ -49,3 +49,22 @@ func TestUserInfoThroughTheRouter(t *testing.T) {
 		f.expect(f.call(http.MethodPost, path, f.key, f.secret, "application/json", `{"token":"`+at+`"}`), http.StatusServiceUnavailable, nil)
 	}
 }
+
+// TestSignedUserInfoThroughTheRouter registers userInfoSignedResponseAlg
+// through client management and gets action JWT, as openapi.yaml says.
+func TestSignedUserInfoThroughTheRouter(t *testing.T) {
+	m := newManaged(t)
+	signed := m.newClient(m.key, m.secret, `{"clientName":"Signed","clientType":"CONFIDENTIAL","userInfoSignedResponseAlg":"ES256",
+		"grantTypes":["AUTHORIZATION_CODE"],"responseTypes":["CODE"],"redirectUris":["https://app.example/cb"]}`)
+	if signed.UserInfoSignedResponseAlg != "ES256" {
+		t.Fatalf("client = %+v", signed)
+	}
+	tok := m.create(`{"grantType":"AUTHORIZATION_CODE","clientId":` + itoa(signed.ClientID) + `,"subject":"alice","scopes":["openid","profile"]}`)
+	var out runtimeResultJSON
+	m.expect(m.json(http.MethodPost, "/api/auth/userinfo/issue", m.key, m.secret, `{"token":"`+tok.AccessToken+`","claims":"{\"name\":\"Alice\"}"}`), http.StatusOK, &out)
+	if out.Action != "JWT" || strings.Count(out.ResponseContent, ".") != 2 {
+		t.Errorf("signed userinfo = %+v", out)
+	}
+	m.expect(m.json(http.MethodPost, "/api/client/create", m.key, m.secret, `{"clientName":"Bad","clientType":"CONFIDENTIAL","userInfoSignedResponseAlg":"none",
+		"grantTypes":["CLIENT_CREDENTIALS"],"responseTypes":[]}`), http.StatusBadRequest, nil)
+}

@@ -390,6 +390,7 @@ func checkOIDCParams(svc store.Service, p oauth.Params, req *AuthorizationReques
 	}
 	if req.OpenID() {
 		req.Claims = requestedClaims(svc, req.Scopes, claimsParam)
+		req.UserInfoClaims = requestedClaims(svc, nil, map[string]map[string]any{"userinfo": claimsParam["userinfo"]})
 	}
 	return nil, nil
 }

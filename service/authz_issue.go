@@ -149,7 +149,8 @@ func (e *Engine) mintAuthorization(ctx context.Context, svc store.Service, c sto
 		params = append(params, param{"code", code})
 	}
 	if oauth.ResponseTypeHas(req.ResponseType, "token") {
-		is := issue{grantID: grantID, subject: in.Subject, idTokenSubject: in.Sub, properties: in.Properties, authTime: authTime, acr: in.ACR}
+		is := issue{grantID: grantID, subject: in.Subject, idTokenSubject: in.Sub, properties: in.Properties, authTime: authTime, acr: in.ACR, grantType: oauth.GrantImplicit,
+			userInfoClaims: req.UserInfoClaims}
 		tok, lifetime, err := e.newToken(ctx, svc, c, "access", is, scopes, accessLifetime(svc, c))
 		if err != nil {
 			return AuthorizationResult{}, err
@@ -216,6 +217,7 @@ func (e *Engine) newCode(ctx context.Context, svc store.Service, c store.Client,
 		AuthTime:            authTime,
 		ACR:                 in.ACR,
 		Nonce:               req.Nonce,
+		UserInfoClaims:      req.UserInfoClaims,
 		CodeChallenge:       req.CodeChallenge,
 		CodeChallengeMethod: req.CodeChallengeMethod,
 		Claims:              claimsJSON,

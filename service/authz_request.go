@@ -39,6 +39,9 @@ type AuthorizationRequest struct {
 	ClaimsLocales       []string `json:"claimsLocales,omitempty"`
 	Claims              []string `json:"claims,omitempty"`        // claim names the client asks for
 	ClaimsRequest       string   `json:"claimsRequest,omitempty"` // the OIDC claims parameter, as sent
+	// UserInfoClaims are the supported claims the claims parameter's
+	// userinfo member names (OIDC Core §5.5), which the tokens carry.
+	UserInfoClaims []string `json:"userInfoClaims,omitempty"`
 }
 
 // OpenID reports whether the request is an OpenID Connect request.

@@ -68,6 +68,9 @@ func validateClient(svc store.Service, c store.Client) error {
 	if !oauth.IDTokenSignAlgs.Contains(c.IDTokenSignAlg) {
 		p.add("idTokenSignAlg", "must be RS256 or ES256")
 	}
+	if c.UserInfoSignedResponseAlg != "" && !oauth.IDTokenSignAlgs.Contains(c.UserInfoSignedResponseAlg) {
+		p.add("userInfoSignedResponseAlg", "must be RS256 or ES256, or left out for JSON responses")
+	}
 	scopes := make([]string, len(svc.SupportedScopes))
 	for i, s := range svc.SupportedScopes {
 		scopes[i] = s.Name

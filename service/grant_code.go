@@ -49,9 +49,10 @@ func (e *Engine) grantAuthorizationCode(ctx context.Context, svc store.Service, 
 	is := issue{
 		grantID: code.GrantID, subject: code.Subject, idTokenSubject: code.IDTokenSubject,
 		scopes: code.Scopes, authTime: code.AuthTime, acr: code.ACR,
-		refresh:    mayRefresh(svc, c),
-		properties: code.Properties,
-		replay:     ptrTo(codeReplay(code)),
+		refresh:        mayRefresh(svc, c),
+		properties:     code.Properties,
+		replay:         ptrTo(codeReplay(code)),
+		userInfoClaims: code.UserInfoClaims,
 	}
 	if slices.Contains(code.Scopes, "openid") {
 		var claims map[string]any

@@ -58,7 +58,7 @@ func (e *Engine) grantRefreshToken(ctx context.Context, svc store.Service, c sto
 	is := issue{
 		grantID: rt.GrantID, subject: rt.Subject, idTokenSubject: rt.IDTokenSubject,
 		scopes: scopes, refreshScopes: rt.Scopes, authTime: rt.AuthTime, acr: rt.ACR,
-		properties: rt.Properties,
+		properties: rt.Properties, userInfoClaims: rt.UserInfoClaims,
 	}
 	if svc.RefreshTokenKept {
 		is.keepRefresh, is.keepRefreshExp = raw, rt.ExpiresAt

@@ -69,9 +69,10 @@ type IntrospectionResult struct {
 	// expired). Usable: existent and not expired. Sufficient: usable and
 	// covering the required scopes.
 	Existent, Usable, Sufficient bool
-	// Refreshable is always false: telling whether a live refresh token of
-	// the same grant exists needs a listing of the grant's tokens, which the
-	// store does not offer.
+	// Refreshable: a refresh token was issued with the access token and has
+	// not expired. It is read from the access token itself (one store read
+	// per introspection): a rotated refresh token hands its grant to its
+	// successor, and a revoked one takes the access token with it.
 	Refreshable bool
 	// Properties are the token's properties that are not hidden.
 	Properties []store.Property
@@ -115,6 +116,7 @@ func (e *Engine) Introspect(ctx context.Context, svc store.Service, req Introspe
 	out := IntrospectionResult{
 		ClientID: t.ClientID, Subject: t.Subject, Scopes: t.Scopes, ExpiresAt: t.ExpiresAt.UnixMilli(),
 		Existent: true, Properties: visibleProperties(t.Properties),
+		Refreshable: e.now().Before(t.RefreshExpiresAt),
 	}
 	if !e.now().Before(t.ExpiresAt) {
 		return fail(out, ActionUnauthorized, resIntrospectExpired, "")

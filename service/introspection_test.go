@@ -91,7 +91,7 @@ func TestIntrospect(t *testing.T) {
 	r, _ := f.e.Introspect(context.Background(), f.svc, IntrospectionRequest{Token: live.AccessToken, Subject: "alice"})
 	want := IntrospectionResult{Action: ActionOK, ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
 		ClientID: f.clients["basic"].ClientID, Subject: "alice", Scopes: []string{"openid", "profile"},
-		ExpiresAt: live.AccessTokenExpiresAt, Existent: true, Usable: true, Sufficient: true}
+		ExpiresAt: live.AccessTokenExpiresAt, Existent: true, Usable: true, Sufficient: true, Refreshable: true}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Errorf("active token (-want +got):\n%s", diff)
 	}
@@ -99,13 +99,22 @@ func TestIntrospect(t *testing.T) {
 	if diff := cmp.Diff([]store.Property{{Key: "shown", Value: "1"}}, r.Properties); diff != "" || r.Subject != "" {
 		t.Errorf("properties: hidden ones must not show (-want +got):\n%s", diff)
 	}
+	if r.Refreshable {
+		t.Error("a client_credentials token, issued without a refresh token, is refreshable")
+	}
 
 	t.Run("I03_expired", func(t *testing.T) {
 		f.clk.t = f.clk.t.Add(2 * time.Hour)
 		t.Cleanup(func() { f.clk.t = testNow })
 		r, err := f.e.Introspect(context.Background(), f.svc, IntrospectionRequest{Token: live.AccessToken})
-		if err != nil || r.Action != ActionUnauthorized || r.ResultCode != "G006302" || !r.Existent || r.Usable {
+		if err != nil || r.Action != ActionUnauthorized || r.ResultCode != "G006302" || !r.Existent || r.Usable || !r.Refreshable {
 			t.Fatalf("expired = %+v %v", r, err)
+		}
+		// Past the refresh token's lifetime the grant is over.
+		f.clk.t = testNow.Add(time.Duration(f.svc.RefreshTokenDuration+1) * time.Second)
+		r, err = f.e.Introspect(context.Background(), f.svc, IntrospectionRequest{Token: live.AccessToken})
+		if err != nil || r.Refreshable {
+			t.Fatalf("after the refresh token expired = %+v %v", r, err)
 		}
 	})
 }

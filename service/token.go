@@ -154,6 +154,7 @@ type issue struct {
 	keepRefreshExp time.Time
 	idToken        *IDToken // sign one when not nil
 	properties     []store.Property
+	userInfoClaims []string // see store.Token.UserInfoClaims
 	authTime       time.Time
 	acr            string
 	// replay, when set, is the mark a replay of the single-use credential
@@ -163,6 +164,10 @@ type issue struct {
 	// Lifetimes the frontend asked for, in seconds; 0 means the client's,
 	// else the service's (DESIGN §5).
 	accessLifetime, refreshLifetime int64
+	// Set by issueTokens: the wire grant type, and when the refresh token
+	// answered with the access token expires (zero: none).
+	grantType  string
+	refreshExp time.Time
 }
 
 // replayMark names the single use of a code or rotated refresh token, and
@@ -222,18 +227,12 @@ type tokenResponse struct {
 }
 
 // issueTokens mints what a grant decided and renders the token response.
+// A new refresh token is stored before the access token, so the access
+// token can carry when its grant stops being refreshable.
 func (e *Engine) issueTokens(ctx context.Context, svc store.Service, c store.Client, grantType string, is issue) (TokenResult, error) {
 	now := e.now()
-	at, atLife, err := e.newToken(ctx, svc, c, "access", is, is.scopes, cmp.Or(is.accessLifetime, accessLifetime(svc, c)))
-	if err != nil {
-		return TokenResult{}, err
-	}
-	out := TokenResult{
-		Action: ActionOK, AccessToken: at, AccessTokenDuration: atLife,
-		AccessTokenExpiresAt: now.Add(time.Duration(atLife) * time.Second).UnixMilli(),
-		Subject:              is.subject, Scopes: is.scopes, ClientID: c.ClientID, GrantType: grantType,
-	}
-	resp := tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: atLife, Scope: strings.Join(is.scopes, " ")}
+	is.grantType = grantType
+	out := TokenResult{Subject: is.subject, Scopes: is.scopes, ClientID: c.ClientID, GrantType: grantType}
 	switch {
 	case is.refresh:
 		scopes := is.refreshScopes
@@ -244,12 +243,23 @@ func (e *Engine) issueTokens(ctx context.Context, svc store.Service, c store.Cli
 		if err != nil {
 			return TokenResult{}, err
 		}
+		is.refreshExp = now.Add(time.Duration(rtLife) * time.Second)
 		out.RefreshToken, out.RefreshTokenDuration = rt, rtLife
-		out.RefreshTokenExpiresAt = now.Add(time.Duration(rtLife) * time.Second).UnixMilli()
 	case is.keepRefresh != "":
-		out.RefreshToken, out.RefreshTokenExpiresAt = is.keepRefresh, is.keepRefreshExp.UnixMilli()
+		is.refreshExp = is.keepRefreshExp
+		out.RefreshToken = is.keepRefresh
 		out.RefreshTokenDuration = int64(is.keepRefreshExp.Sub(now) / time.Second)
 	}
+	if out.RefreshToken != "" {
+		out.RefreshTokenExpiresAt = is.refreshExp.UnixMilli()
+	}
+	at, atLife, err := e.newToken(ctx, svc, c, "access", is, is.scopes, cmp.Or(is.accessLifetime, accessLifetime(svc, c)))
+	if err != nil {
+		return TokenResult{}, err
+	}
+	out.Action, out.AccessToken, out.AccessTokenDuration = ActionOK, at, atLife
+	out.AccessTokenExpiresAt = now.Add(time.Duration(atLife) * time.Second).UnixMilli()
+	resp := tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: atLife, Scope: strings.Join(is.scopes, " ")}
 	resp.RefreshToken = out.RefreshToken
 	if is.idToken != nil {
 		is.idToken.AccessToken = at
@@ -292,12 +302,16 @@ func (e *Engine) newToken(ctx context.Context, svc store.Service, c store.Client
 		return "", 0, Internal(err)
 	}
 	now := e.now()
-	err = e.store.CreateToken(ctx, store.Token{
+	t := store.Token{
 		ServiceID: svc.APIKey, Hash: hashToken(raw), Kind: kind, GrantID: is.grantID,
 		ClientID: c.ClientID, Subject: is.subject, Scopes: scopes, Properties: is.properties,
-		AuthTime: is.authTime, ACR: is.acr, IDTokenSubject: is.idTokenSubject,
-		CreatedAt: now, ExpiresAt: now.Add(time.Duration(lifetime) * time.Second),
-	})
+		AuthTime: is.authTime, ACR: is.acr, IDTokenSubject: is.idTokenSubject, GrantType: is.grantType,
+		UserInfoClaims: is.userInfoClaims, CreatedAt: now, ExpiresAt: now.Add(time.Duration(lifetime) * time.Second),
+	}
+	if kind == "access" {
+		t.RefreshExpiresAt = is.refreshExp
+	}
+	err = e.store.CreateToken(ctx, t)
 	if err != nil {
 		return "", 0, AsError(fmt.Errorf("store %s token: %w", kind, err))
 	}

@@ -64,8 +64,17 @@ func newTokenFixture(t *testing.T, edit func(*store.Service)) *tokenFixture {
 // code runs the authorization APIs for client name and returns a code.
 func (f *tokenFixture) code(t *testing.T, name, scope string) string {
 	t.Helper()
+	return f.codeWith(t, name, scope, nil)
+}
+
+// codeWith is code with extra authorization request parameters.
+func (f *tokenFixture) codeWith(t *testing.T, name, scope string, extra url.Values) string {
+	t.Helper()
 	q := url.Values{"response_type": {"code"}, "client_id": {name}, "redirect_uri": {"https://app.example.com/cb"},
 		"scope": {scope}, "nonce": {"n-1"}, "code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}}
+	for k, v := range extra {
+		q[k] = v
+	}
 	r, err := f.e.Authorization(context.Background(), f.svc, q.Encode())
 	if err != nil || r.Ticket == "" {
 		t.Fatalf("Authorization: %+v %v", r, err)

@@ -6,14 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-oss/gatehouse/store"
 )
 
-// ActionJSON is the answer of /auth/userinfo/issue when the UserInfo
-// response is a plain JSON object (OIDC Core §5.3.2).
-const ActionJSON = "JSON"
+// The answers of /auth/userinfo/issue with a UserInfo response (OIDC Core
+// §5.3.2): a plain JSON object, or a signed JWT when the client registered
+// userInfoSignedResponseAlg.
+const (
+	ActionJSON = "JSON"
+	ActionJWT  = "JWT"
+)
 
 // The outcomes of /auth/userinfo and /auth/userinfo/issue (family 008). The
 // text of an error is also the error_description of its WWW-Authenticate
@@ -127,7 +132,7 @@ func (e *Engine) UserInfo(ctx context.Context, svc store.Service, token string) 
 	out.Action = ActionOK
 	out.ResultCode, out.ResultMessage = resUserInfoOK.message()
 	out.ClientID, out.Subject, out.Scopes = t.ClientID, t.Subject, t.Scopes
-	out.Claims = requestedClaims(svc, t.Scopes, nil)
+	out.Claims = tokenClaims(svc, t)
 	return out, nil
 }
 
@@ -136,8 +141,9 @@ func (e *Engine) UserInfo(ctx context.Context, svc store.Service, token string) 
 // is checked as by UserInfo, the claims are checked as for an ID token,
 // and only the claims the token's scopes cover are kept (OIDC Core §5.4),
 // with sub set to the token's subject or to the request's override. The
-// answer is JSON; a signed response (JWT) needs a client setting that does
-// not exist yet. The error is non-nil only when the store failed.
+// answer is JSON, or a JWT signed with the service's key when the client
+// registered userInfoSignedResponseAlg. The error is non-nil only when the
+// store failed.
 func (e *Engine) UserInfoIssue(ctx context.Context, svc store.Service, req UserInfoIssueRequest) (UserInfoIssueResult, error) {
 	var out UserInfoIssueResult
 	reject := func(f *userInfoFailure) (UserInfoIssueResult, error) {
@@ -171,7 +177,7 @@ func (e *Engine) UserInfoIssue(ctx context.Context, svc store.Service, req UserI
 		}
 		sub = req.Sub
 	}
-	allowed := requestedClaims(svc, t.Scopes, nil)
+	allowed := tokenClaims(svc, t)
 	body := make(map[string]any, len(claims)+1)
 	for name, v := range claims {
 		base, _, _ := strings.Cut(name, "#") // "name#ja-Kana-JP", OIDC Core §5.2
@@ -180,11 +186,39 @@ func (e *Engine) UserInfoIssue(ctx context.Context, svc store.Service, req UserI
 		}
 	}
 	body["sub"] = sub
+	out.ResultCode, out.ResultMessage = resUserInfoIssued.message()
+	c, err := e.store.GetClient(ctx, svc.APIKey, t.ClientID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// The client was deleted after the token was issued: the token
+		// outlives it only until it expires, and answers plain JSON.
+	case err != nil:
+		return UserInfoIssueResult{}, AsError(fmt.Errorf("get client of token: %w", err))
+	case c.UserInfoSignedResponseAlg != "":
+		// OIDC Core §5.3.2: a signed response carries iss and aud.
+		body["iss"], body["aud"] = svc.Issuer, strconv.FormatInt(c.ClientID, 10)
+		jwt, err := e.signJWT(ctx, svc, c.UserInfoSignedResponseAlg, body)
+		if err != nil {
+			return UserInfoIssueResult{}, err
+		}
+		out.Action, out.ResponseContent = ActionJWT, jwt
+		return out, nil
+	}
 	content, err := json.Marshal(body)
 	if err != nil {
 		return UserInfoIssueResult{}, Internal(fmt.Errorf("encode userinfo response: %w", err))
 	}
 	out.Action, out.ResponseContent = ActionJSON, string(content)
-	out.ResultCode, out.ResultMessage = resUserInfoIssued.message()
 	return out, nil
+}
+
+// tokenClaims are the claims the UserInfo endpoint may release for the
+// access token t: those of its scopes and those its authorization's claims
+// request asked for (OIDC Core §5.4, §5.5), as the service supports them.
+func tokenClaims(svc store.Service, t store.Token) []string {
+	asked := make(map[string]any, len(t.UserInfoClaims))
+	for _, name := range t.UserInfoClaims {
+		asked[name] = nil
+	}
+	return requestedClaims(svc, t.Scopes, map[string]map[string]any{"userinfo": asked})
 }

@@ -3,11 +3,18 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-oss/gatehouse/service/oauth"
 )
 
 // U02 (a lower-case "bearer" scheme is accepted) is the frontend's parsing
@@ -157,5 +164,61 @@ func TestUserInfoIssue(t *testing.T) {
 				t.Errorf("got %+v", r)
 			}
 		})
+	}
+}
+
+// TestUserInfoClaimsRequest: the userinfo member of the OIDC claims request
+// (OIDC Core §5.5) releases claims beyond the scopes', for the tokens of
+// the authorization and of its refreshes; the id_token member does not.
+func TestUserInfoClaimsRequest(t *testing.T) {
+	f := newTokenFixture(t, nil)
+	claimsParam := `{"userinfo":{"email":{"essential":true},"no_such_claim":null},"id_token":{"name":null}}`
+	first := f.redeem(t, "basic", f.codeWith(t, "basic", "openid", url.Values{"claims": {claimsParam}}))
+	refreshed := f.token(t, "basic", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken}})
+	if refreshed.Action != ActionOK {
+		t.Fatalf("refresh = %+v", refreshed)
+	}
+	collected := `{"name":"Alice","email":"alice@example.com"}`
+	for name, token := range map[string]string{"code": first.AccessToken, "refresh": refreshed.AccessToken} {
+		r, err := f.e.UserInfo(context.Background(), f.svc, token)
+		if err != nil || r.Action != ActionOK || !slices.Equal(r.Claims, []string{"email"}) {
+			t.Errorf("%s: UserInfo = %+v %v, want claims [email]", name, r, err)
+		}
+		ir, err := f.e.UserInfoIssue(context.Background(), f.svc, UserInfoIssueRequest{Token: token, Claims: collected})
+		if err != nil || ir.ResponseContent != `{"email":"alice@example.com","sub":"alice"}` {
+			t.Errorf("%s: UserInfoIssue = %+v %v", name, ir, err)
+		}
+	}
+}
+
+// TestUserInfoSigned: a client that registered userInfoSignedResponseAlg
+// gets a JWT signed with the service's published key for that algorithm,
+// with iss and aud (OIDC Core §5.3.2).
+func TestUserInfoSigned(t *testing.T) {
+	f := newTokenFixture(t, nil)
+	c := f.clients["basic"]
+	c.UserInfoSignedResponseAlg = oauth.AlgES256
+	if _, _, err := f.e.UpdateClient(context.Background(), f.svc, c.ClientID, c); err != nil {
+		t.Fatal(err)
+	}
+	token := f.redeem(t, "basic", f.code(t, "basic", "openid profile")).AccessToken
+	r, err := f.e.UserInfoIssue(context.Background(), f.svc, UserInfoIssueRequest{Token: token, Claims: `{"name":"Alice","email":"a@example.com"}`})
+	if err != nil || r.Action != ActionJWT || r.ResultCode != "G008002" {
+		t.Fatalf("UserInfoIssue = %+v %v", r, err)
+	}
+	tok, err := jwt.ParseSigned(r.ResponseContent, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatalf("not an ES256 JWS: %v", err)
+	}
+	_, claims := verify(t, publicKeys(t, f.e, f.svc), r.ResponseContent)
+	want := map[string]any{"sub": "alice", "name": "Alice", "iss": f.svc.Issuer, "aud": strconv.FormatInt(c.ClientID, 10)}
+	if diff := cmp.Diff(want, claims); diff != "" || tok.Headers[0].Algorithm != "ES256" {
+		t.Errorf("signed UserInfo (-want +got):\n%s", diff)
+	}
+
+	// Another client of the service still gets JSON.
+	plain := f.redeem(t, "post", f.code(t, "post", "openid")).AccessToken
+	if r, _ := f.e.UserInfoIssue(context.Background(), f.svc, UserInfoIssueRequest{Token: plain}); r.Action != ActionJSON {
+		t.Errorf("client without the setting got %s", r.Action)
 	}
 }

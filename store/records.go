@@ -108,8 +108,12 @@ type Client struct {
 	ResponseTypes   []string `bson:"responseTypes"`
 	TokenAuthMethod string   `bson:"tokenAuthMethod"`
 	IDTokenSignAlg  string   `bson:"idTokenSignAlg"`
-	JWKSURI         string   `bson:"jwksUri,omitempty"`
-	JWKS            string   `bson:"jwks,omitempty"`
+	// UserInfoSignedResponseAlg, when set (RS256 or ES256), makes the
+	// UserInfo response a JWT signed with the service's key for it (OIDC
+	// Dynamic Client Registration §2); "" answers plain JSON.
+	UserInfoSignedResponseAlg string `bson:"userInfoSignedResponseAlg,omitempty"`
+	JWKSURI                   string `bson:"jwksUri,omitempty"`
+	JWKS                      string `bson:"jwks,omitempty"`
 
 	PKCERequired     bool `bson:"pkceRequired"`
 	PKCES256Required bool `bson:"pkceS256Required"`
@@ -191,10 +195,13 @@ type AuthorizationCode struct {
 	CodeChallengeMethod string    `bson:"codeChallengeMethod,omitempty"`
 	// Claims is a JSON object of end-user claims for the ID token; opaque to
 	// the store.
-	Claims     []byte     `bson:"claims,omitempty"`
-	Properties []Property `bson:"properties,omitempty"`
-	CreatedAt  time.Time  `bson:"createdAt"`
-	ExpiresAt  time.Time  `bson:"expiresAt"`
+	Claims []byte `bson:"claims,omitempty"`
+	// UserInfoClaims are the claims the OIDC claims request parameter asked
+	// of the UserInfo endpoint (OIDC Core §5.5); carried to the tokens.
+	UserInfoClaims []string   `bson:"userInfoClaims,omitempty"`
+	Properties     []Property `bson:"properties,omitempty"`
+	CreatedAt      time.Time  `bson:"createdAt"`
+	ExpiresAt      time.Time  `bson:"expiresAt"`
 }
 
 // Token is an issued access or refresh token, stored under the hash of the
@@ -215,6 +222,23 @@ type Token struct {
 	AuthTime       time.Time `bson:"authTime,omitempty"`
 	ACR            string    `bson:"acr,omitempty"`
 	IDTokenSubject string    `bson:"idTokenSubject,omitempty"`
-	CreatedAt      time.Time `bson:"createdAt"`
-	ExpiresAt      time.Time `bson:"expiresAt"`
+	// UserInfoClaims are the claims the authorization's claims request
+	// asked of the UserInfo endpoint, beyond those of the scopes.
+	UserInfoClaims []string `bson:"userInfoClaims,omitempty"`
+	// GrantType is the wire grant type the token was issued for
+	// (e.g. "authorization_code"), shown by the token management listing.
+	GrantType string `bson:"grantType,omitempty"`
+	// RefreshExpiresAt is, on an access token, when the refresh token
+	// issued with it expires; zero when none was issued. It answers
+	// introspection's "refreshable" without a second read.
+	RefreshExpiresAt time.Time `bson:"refreshExpiresAt,omitempty"`
+	CreatedAt        time.Time `bson:"createdAt"`
+	ExpiresAt        time.Time `bson:"expiresAt"`
+}
+
+// TokenFilter selects a service's tokens for token management; a zero
+// field matches any value.
+type TokenFilter struct {
+	ClientID int64
+	Subject  string
 }

@@ -132,6 +132,15 @@ type TokenStore interface {
 	// revocation, RFC 9700 §4.14.2) and reports how many it deleted; 0 and a
 	// nil error when there were none.
 	DeleteGrant(ctx context.Context, serviceID int64, grantID string) (int, error)
+	// ListTokens returns one page of the service's tokens that match f,
+	// ordered as Page says, and how many match. Expired tokens not yet swept
+	// are included; the caller judges expiry.
+	ListTokens(ctx context.Context, serviceID int64, f TokenFilter, page Page) ([]Token, int, error)
+	// DeleteTokens deletes every token of the service that matches f and
+	// reports how many it deleted. The tokens of one grant share their
+	// client and subject, so whole grants go. An empty filter matches every
+	// token of the service.
+	DeleteTokens(ctx context.Context, serviceID int64, f TokenFilter) (int, error)
 	// DeleteExpiredTokens removes, across all services, the tokens that
 	// expired before the given time and reports how many it removed. It is
 	// housekeeping only.

@@ -32,6 +32,7 @@ func (s *Store) DeleteExpiredCodes(_ context.Context, before time.Time) (int, er
 func cloneCode(c store.AuthorizationCode) store.AuthorizationCode {
 	c.Scopes = slices.Clone(c.Scopes)
 	c.Claims = slices.Clone(c.Claims)
+	c.UserInfoClaims = slices.Clone(c.UserInfoClaims)
 	c.Properties = slices.Clone(c.Properties) // Property holds no references
 	c.AuthTime = storedTime(c.AuthTime)
 	c.CreatedAt = storedTime(c.CreatedAt)

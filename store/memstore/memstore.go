@@ -11,6 +11,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sort"
@@ -74,7 +75,7 @@ func storedTime(t time.Time) time.Time {
 
 // listPage orders records by creation time, then by id (the listing order of
 // the contract), cuts the half-open range p out of them and returns copies.
-func listPage[T any](all []T, p store.Page, created func(T) time.Time, id func(T) int64, clone func(T) T) []T {
+func listPage[T any, K cmp.Ordered](all []T, p store.Page, created func(T) time.Time, id func(T) K, clone func(T) T) []T {
 	sort.Slice(all, func(i, j int) bool {
 		ci, cj := created(all[i]), created(all[j])
 		if !ci.Equal(cj) {

@@ -155,6 +155,8 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.tokens, []index{
 			{name: "hash_unique", keys: asc("serviceId", "hash"), unique: true},
 			{name: "grant", keys: asc("serviceId", "grantId")},
+			{name: "byClient", keys: asc("serviceId", "clientId", "createdAt")},
+			{name: "bySubject", keys: asc("serviceId", "subject", "createdAt")},
 			{name: "expiresAt", keys: asc("expiresAt")},
 		}},
 	}

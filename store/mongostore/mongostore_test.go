@@ -58,6 +58,8 @@ func TestOpenTwiceKeepsIndexes(t *testing.T) {
 		"codes.hash_unique unique",
 		"tokens.hash_unique unique",
 		"tokens.grant",
+		"tokens.byClient",
+		"tokens.bySubject",
 	} {
 		if !first[want] {
 			t.Errorf("index %q missing; have %v", want, first)

@@ -26,6 +26,7 @@ func newCode(serviceID int64, hash string, ttl time.Duration) store.Authorizatio
 		CodeChallenge:       "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		CodeChallengeMethod: "S256",
 		Claims:              []byte(`{"name":"Jane Doe","email":"jane@example.com"}`),
+		UserInfoClaims:      []string{"phone_number"},
 		Properties: []store.Property{
 			{Key: "plan", Value: "gold"},
 			{Key: "internal", Value: "x", Hidden: true},

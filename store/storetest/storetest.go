@@ -57,6 +57,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"TokenTenantIsolation", testTokenTenantIsolation},
 		{"TokenDeleteGrant", testTokenDeleteGrant},
 		{"TokenDeleteExpired", testTokenDeleteExpired},
+		{"TokenList", testTokenList},
+		{"TokenDeleteMatching", testTokenDeleteMatching},
 		{"TimeRoundTrip", testTimeRoundTrip},
 		{"NoAliasing", testNoAliasing},
 	}

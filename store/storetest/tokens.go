@@ -22,11 +22,14 @@ func newToken(serviceID int64, hash, grantID, kind string, ttl time.Duration) st
 			{Key: "plan", Value: "gold"},
 			{Key: "internal", Value: "x", Hidden: true},
 		},
-		AuthTime:       base.Add(-time.Minute),
-		ACR:            "urn:example:loa:2",
-		IDTokenSubject: "pairwise-1",
-		CreatedAt:      base,
-		ExpiresAt:      base.Add(ttl),
+		AuthTime:         base.Add(-time.Minute),
+		ACR:              "urn:example:loa:2",
+		IDTokenSubject:   "pairwise-1",
+		GrantType:        "authorization_code",
+		UserInfoClaims:   []string{"email", "address"},
+		RefreshExpiresAt: base.Add(24 * time.Hour),
+		CreatedAt:        base,
+		ExpiresAt:        base.Add(ttl),
 	}
 }
 
@@ -173,4 +176,110 @@ func testTokenDeleteExpired(t *testing.T, s store.Store) {
 		t.Errorf("DeleteExpiredTokens(again) removed %d tokens, want 0", n)
 	}
 	mustNil(t, "CreateToken(reuse swept hash)", s.CreateToken(ctx(t), newToken(1, "old", "g", "access", time.Hour)))
+}
+
+// managedTokens stores tokens of two clients and two subjects in service 1,
+// created a second apart in the order given, and a look-alike in service 2.
+func managedTokens(t *testing.T, s store.Store) []store.Token {
+	t.Helper()
+	specs := []struct {
+		hash    string
+		client  int64
+		subject string
+	}{
+		{"t0", 10, "alice"}, {"t1", 10, "bob"}, {"t2", 20, "alice"},
+		{"t3", 10, "alice"}, {"t4", 20, ""}, {"t5", 10, "bob"},
+	}
+	var all []store.Token
+	for i, sp := range specs {
+		tk := newToken(1, sp.hash, "g-"+sp.hash, "access", time.Hour)
+		tk.ClientID, tk.Subject = sp.client, sp.subject
+		tk.CreatedAt = base.Add(time.Duration(i) * time.Second)
+		mustNil(t, "CreateToken", s.CreateToken(ctx(t), tk))
+		all = append(all, tk)
+	}
+	twin := newToken(2, "t0", "g-t0", "access", time.Hour)
+	twin.ClientID, twin.Subject = 10, "alice"
+	mustNil(t, "CreateToken(service 2)", s.CreateToken(ctx(t), twin))
+	return all
+}
+
+func hashes(ts []store.Token) []string {
+	out := make([]string, len(ts))
+	for i, tk := range ts {
+		out[i] = tk.Hash
+	}
+	return out
+}
+
+// testTokenList is the token management listing: filtered by client and/or
+// subject, oldest first, paged, never another service's tokens.
+func testTokenList(t *testing.T, s store.Store) {
+	all := managedTokens(t, s)
+	cases := []struct {
+		name   string
+		filter store.TokenFilter
+		page   store.Page
+		want   []string
+		total  int
+	}{
+		{"everything", store.TokenFilter{}, store.Page{End: 100}, []string{"t0", "t1", "t2", "t3", "t4", "t5"}, 6},
+		{"client", store.TokenFilter{ClientID: 10}, store.Page{End: 100}, []string{"t0", "t1", "t3", "t5"}, 4},
+		{"subject", store.TokenFilter{Subject: "alice"}, store.Page{End: 100}, []string{"t0", "t2", "t3"}, 3},
+		{"client and subject", store.TokenFilter{ClientID: 10, Subject: "bob"}, store.Page{End: 100}, []string{"t1", "t5"}, 2},
+		{"second page", store.TokenFilter{ClientID: 10}, store.Page{Start: 1, End: 3}, []string{"t1", "t3"}, 4},
+		{"past the end", store.TokenFilter{ClientID: 10}, store.Page{Start: 4, End: 9}, []string{}, 4},
+		{"empty range", store.TokenFilter{}, store.Page{Start: 2, End: 2}, []string{}, 6},
+		{"no match", store.TokenFilter{ClientID: 99}, store.Page{End: 100}, []string{}, 0},
+		{"operator-looking subject is a string", store.TokenFilter{Subject: `{"$ne":""}`}, store.Page{End: 100}, []string{}, 0},
+	}
+	for _, tc := range cases {
+		got, total, err := s.ListTokens(ctx(t), 1, tc.filter, tc.page)
+		mustNil(t, "ListTokens("+tc.name+")", err)
+		if d := diff(tc.want, hashes(got)); d != "" || total != tc.total {
+			t.Errorf("ListTokens(%s) = %v (total %d), want %v (total %d)", tc.name, hashes(got), total, tc.want, tc.total)
+		}
+	}
+	// Listed records are the stored records, whole.
+	got, _, err := s.ListTokens(ctx(t), 1, store.TokenFilter{ClientID: 20, Subject: "alice"}, store.Page{End: 1})
+	mustNil(t, "ListTokens(one)", err)
+	if len(got) != 1 {
+		t.Fatalf("ListTokens(one) returned %d tokens, want 1", len(got))
+	}
+	if d := diff(all[2], got[0]); d != "" {
+		t.Errorf("ListTokens record mismatch (-want +got):\n%s", d)
+	}
+	other, total, err := s.ListTokens(ctx(t), 2, store.TokenFilter{}, store.Page{End: 100})
+	mustNil(t, "ListTokens(service 2)", err)
+	if total != 1 || len(other) != 1 || other[0].ServiceID != 2 {
+		t.Errorf("ListTokens(service 2) = %v (total %d), want its one token", hashes(other), total)
+	}
+}
+
+// testTokenDeleteMatching is bulk revocation by client and/or subject.
+func testTokenDeleteMatching(t *testing.T, s store.Store) {
+	managedTokens(t, s)
+	steps := []struct {
+		filter store.TokenFilter
+		n      int
+		left   []string
+	}{
+		{store.TokenFilter{ClientID: 10, Subject: "bob"}, 2, []string{"t0", "t2", "t3", "t4"}},
+		{store.TokenFilter{Subject: "alice"}, 3, []string{"t4"}},
+		{store.TokenFilter{ClientID: 10}, 0, []string{"t4"}},
+		{store.TokenFilter{}, 1, []string{}},
+	}
+	for i, st := range steps {
+		n, err := s.DeleteTokens(ctx(t), 1, st.filter)
+		mustNil(t, "DeleteTokens", err)
+		left, _, err := s.ListTokens(ctx(t), 1, store.TokenFilter{}, store.Page{End: 100})
+		mustNil(t, "ListTokens", err)
+		if n != st.n || diff(st.left, hashes(left)) != "" {
+			t.Errorf("step %d: DeleteTokens(%+v) deleted %d, left %v; want %d, left %v", i, st.filter, n, hashes(left), st.n, st.left)
+		}
+	}
+	// Service 2's look-alike survived service 1's "delete everything".
+	if _, err := s.GetToken(ctx(t), 2, "t0"); err != nil {
+		t.Fatalf("GetToken(service 2): %v", err)
+	}
 }
