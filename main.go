@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,6 +30,9 @@ import (
 var contract []byte
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck(os.Args[2:], os.Getenv, os.Stderr))
+	}
 	cfg, err := loadConfig(os.Args[1:], os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gatehouse:", err)
@@ -51,6 +55,13 @@ type config struct {
 	AdminSecret string
 	SeedFile    string
 	LogLevel    slog.Level
+	// CacheTTL bounds the staleness of cached service and client settings
+	// (DESIGN §7); 0 turns the cache off.
+	CacheTTL time.Duration
+	// ShutdownDelay is how long a stopping process keeps serving with
+	// /health/ready at 503 before it closes its listener, so that load
+	// balancers stop routing to it first.
+	ShutdownDelay time.Duration
 	// MasterKey seals private signing keys at rest; nil in memory mode,
 	// where the engine draws one for the life of the process.
 	MasterKey []byte
@@ -73,6 +84,16 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&cfg.MongoDB, "mongo-db", env("GATEHOUSE_MONGO_DB", "gatehouse"), "MongoDB database name (GATEHOUSE_MONGO_DB)")
 	fs.StringVar(&cfg.SeedFile, "seed", env("GATEHOUSE_SEED", ""), "JSON or YAML file of services and clients applied at start (GATEHOUSE_SEED)")
 	fs.StringVar(&level, "log-level", env("GATEHOUSE_LOG_LEVEL", "info"), "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
+	cacheTTL := env("GATEHOUSE_CACHE_TTL", "5s")
+	fs.Func("cache-ttl", "how stale cached service and client settings may be, e.g. 5s; 0 turns the cache off (GATEHOUSE_CACHE_TTL)", func(v string) error {
+		cacheTTL = v
+		return nil
+	})
+	shutdownDelay := env("GATEHOUSE_SHUTDOWN_DELAY", "0s")
+	fs.Func("shutdown-delay", "on SIGTERM, how long to keep serving with readiness at 503 before closing the listener, e.g. 5s (GATEHOUSE_SHUTDOWN_DELAY)", func(v string) error {
+		shutdownDelay = v
+		return nil
+	})
 	// Secrets come from the environment only: flags show up in process lists.
 	cfg.AdminKey, cfg.AdminSecret = getenv("GATEHOUSE_ADMIN_KEY"), getenv("GATEHOUSE_ADMIN_SECRET")
 	masterKey := getenv("GATEHOUSE_MASTER_KEY")
@@ -82,6 +103,16 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	var errs []error
 	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", level))
+	}
+	if d, err := time.ParseDuration(cacheTTL); err != nil || d < 0 || d > maxCacheTTL {
+		errs = append(errs, fmt.Errorf("cache TTL %q: want a duration from 0 to %s, e.g. 5s", cacheTTL, maxCacheTTL))
+	} else {
+		cfg.CacheTTL = d
+	}
+	if d, err := time.ParseDuration(shutdownDelay); err != nil || d < 0 || d > maxShutdownDelay {
+		errs = append(errs, fmt.Errorf("shutdown delay %q: want a duration from 0 to %s, e.g. 5s", shutdownDelay, maxShutdownDelay))
+	} else {
+		cfg.ShutdownDelay = d
 	}
 	if (cfg.AdminKey == "") != (cfg.AdminSecret == "") {
 		errs = append(errs, errors.New("set both GATEHOUSE_ADMIN_KEY and GATEHOUSE_ADMIN_SECRET, or neither"))
@@ -120,6 +151,14 @@ func decodeMasterKey(s string) ([]byte, error) {
 	return nil, errors.New("GATEHOUSE_MASTER_KEY is not base64")
 }
 
+// maxCacheTTL caps GATEHOUSE_CACHE_TTL: DESIGN §7 wants configuration
+// changes visible to every instance within a few seconds. maxShutdownDelay
+// keeps the drain well inside the usual 30 s termination grace period.
+const (
+	maxCacheTTL      = time.Minute
+	maxShutdownDelay = 20 * time.Second
+)
+
 // Timeouts of the HTTP server (SECURITY D11: no slowloris) and of shutdown.
 const (
 	readHeaderTimeout = 5 * time.Second
@@ -129,9 +168,16 @@ const (
 	shutdownTimeout   = 25 * time.Second
 )
 
-// serve runs srv until ctx ends, then shuts it down gracefully: the listener
-// closes at once and in-flight requests get shutdownTimeout to finish.
-func serve(ctx context.Context, srv *http.Server, log *slog.Logger) error {
+// shutdown is how serve stops: draining is raised first (readiness turns
+// 503), delay later the listener closes, and in-flight requests get
+// shutdownTimeout to finish.
+type shutdown struct {
+	draining *atomic.Bool
+	delay    time.Duration
+}
+
+// serve runs srv until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, srv *http.Server, sd shutdown, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {
@@ -139,11 +185,18 @@ func serve(ctx context.Context, srv *http.Server, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "grace", shutdownTimeout.String())
+	sd.draining.Store(true)
+	log.Info("shutting down", "drain", sd.delay.String(), "grace", shutdownTimeout.String())
+	select {
+	case <-time.After(sd.delay):
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	log.Info("stopped: every request in flight was answered")
 	return nil
 }

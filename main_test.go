@@ -19,7 +19,7 @@ import (
 func TestLoadConfig(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	cfg, err := loadConfig(nil, env(nil))
-	if err != nil || cfg.Addr != ":8080" || cfg.MongoURI != "" || cfg.MongoDB != "gatehouse" || cfg.LogLevel != slog.LevelInfo {
+	if err != nil || cfg.Addr != ":8080" || cfg.MongoURI != "" || cfg.MongoDB != "gatehouse" || cfg.LogLevel != slog.LevelInfo || cfg.CacheTTL != 5*time.Second {
 		t.Fatalf("defaults = %+v, %v", cfg, err)
 	}
 	cfg, err = loadConfig([]string{"-addr", "127.0.0.1:1"}, env(map[string]string{
@@ -37,6 +37,14 @@ func TestLoadConfig(t *testing.T) {
 	if _, err := loadConfig(nil, env(map[string]string{"GATEHOUSE_ADMIN_KEY": "op", "GATEHOUSE_ADMIN_SECRET": "short"})); err == nil {
 		t.Error("a short admin secret must be refused")
 	}
+	if cfg, err := loadConfig([]string{"-cache-ttl", "0"}, env(map[string]string{"GATEHOUSE_CACHE_TTL": "2s"})); err != nil || cfg.CacheTTL != 0 {
+		t.Errorf("-cache-ttl 0 = %v, %v", cfg.CacheTTL, err)
+	}
+	for _, bad := range []string{"soon", "-1s", "2h"} {
+		if _, err := loadConfig(nil, env(map[string]string{"GATEHOUSE_CACHE_TTL": bad})); err == nil || !strings.Contains(err.Error(), "cache TTL") {
+			t.Errorf("GATEHOUSE_CACHE_TTL=%s: %v", bad, err)
+		}
+	}
 }
 
 // freeAddr returns a loopback address that was free a moment ago.
@@ -53,28 +61,48 @@ func freeAddr(t *testing.T) string {
 // startEngine runs the engine as `go run .` does and waits until it is ready.
 func startEngine(t *testing.T, cfg config) (base string, out *strings.Builder) {
 	t.Helper()
-	cfg.Addr = freeAddr(t)
-	out = &strings.Builder{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, out) }()
+	e := launch(t, cfg)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := e.stop(); err != nil {
 			t.Errorf("run: %v", err)
 		}
 	})
-	base = "http://" + cfg.Addr
+	return e.base, e.out
+}
+
+// engineRun is an engine running in this process, as main runs it.
+type engineRun struct {
+	base   string
+	out    *strings.Builder
+	cancel context.CancelFunc // what SIGTERM does to main's context
+	done   chan error
+}
+
+// stop ends the run as SIGTERM would and returns run's error; once only.
+func (e *engineRun) stop() error {
+	e.cancel()
+	return <-e.done
+}
+
+// launch starts run on a free port and waits until it is ready. The caller
+// stops it.
+func launch(t *testing.T, cfg config) *engineRun {
+	t.Helper()
+	cfg.Addr = freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &engineRun{base: "http://" + cfg.Addr, out: &strings.Builder{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { e.done <- run(ctx, cfg, e.out) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(base + "/health/ready")
+		resp, err := http.Get(e.base + "/health/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base, out
+				return e
 			}
 		}
 		if time.Now().After(deadline) {
+			_ = e.stop()
 			t.Fatalf("not ready within 10 s: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-oss/gatehouse/api"
@@ -26,7 +27,8 @@ const sweepInterval = 5 * time.Minute
 func run(ctx context.Context, cfg config, out io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	st, err := openStore(ctx, cfg)
+	metrics := api.NewMetrics()
+	st, err := openStore(ctx, cfg, metrics)
 	if err != nil {
 		return err
 	}
@@ -37,7 +39,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			log.Warn("close store", "error", err)
 		}
 	}()
-	engine, err := service.New(service.Config{Store: st, MasterKey: cfg.MasterKey})
+	engine, err := service.New(service.Config{Store: st, MasterKey: cfg.MasterKey, ConfigCacheTTL: cfg.CacheTTL})
 	if err != nil {
 		return err
 	}
@@ -61,12 +63,15 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		fmt.Fprintf(out, "Operator credentials (generated; set GATEHOUSE_ADMIN_KEY and GATEHOUSE_ADMIN_SECRET to choose your own):\n  admin key:    %s\n  admin secret: %s\n\n", cfg.AdminKey, cfg.AdminSecret)
 	}
 
+	var draining atomic.Bool
 	handler := api.New(api.Config{
 		Engine:      engine,
 		AdminKey:    cfg.AdminKey,
 		AdminSecret: cfg.AdminSecret,
 		Logger:      log,
 		OpenAPI:     contract,
+		Metrics:     metrics,
+		Draining:    draining.Load,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -79,7 +84,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	go sweep(ctx, engine, log)
 	log.Info("gatehouse listening", "addr", cfg.Addr, "store", storeKind(cfg))
-	return serve(ctx, srv, log)
+	return serve(ctx, srv, shutdown{draining: &draining, delay: cfg.ShutdownDelay}, log)
 }
 
 func storeKind(cfg config) string {
@@ -90,13 +95,13 @@ func storeKind(cfg config) string {
 }
 
 // openStore picks the backend: MongoDB when a URI is set, else memory.
-func openStore(ctx context.Context, cfg config) (store.Store, error) {
+func openStore(ctx context.Context, cfg config, metrics *api.Metrics) (store.Store, error) {
 	if cfg.MongoURI == "" {
 		return memstore.New(), nil
 	}
 	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	st, err := mongostore.Open(octx, mongostore.Config{URI: cfg.MongoURI, Database: cfg.MongoDB})
+	st, err := mongostore.Open(octx, mongostore.Config{URI: cfg.MongoURI, Database: cfg.MongoDB, Observe: metrics.ObserveStoreCommand})
 	if err != nil {
 		return nil, fmt.Errorf("open mongodb: %w", err)
 	}

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service"
@@ -155,7 +153,10 @@ func (s *server) runtimeAnswer(c echo.Context, svc store.Service, r service.Auth
 		r = service.AuthorizationResult{Action: f.Action, ResultCode: f.ResultCode, ResultMessage: f.ResultMessage,
 			ResponseContent: f.ResponseContent}
 	}
-	return c.JSON(http.StatusOK, authorizationView(svc, r))
+	if r.AccessToken != "" {
+		s.metrics.tokenIssued(oauth.GrantImplicit)
+	}
+	return answer(c, r.Action, authorizationView(svc, r))
 }
 
 // runtimeFault sorts an engine failure of a runtime call: a store outage is

@@ -24,6 +24,9 @@ func (s *server) live(c echo.Context) error {
 // ready answers 200 only when the store is reachable, so that a load balancer
 // stops sending traffic to an instance that could only answer 503.
 func (s *server) ready(c echo.Context) error {
+	if s.draining() {
+		return c.JSON(http.StatusServiceUnavailable, healthJSON{Status: "draining"})
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
 	defer cancel()
 	if err := s.engine.Ready(ctx); err != nil {

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service"
@@ -74,7 +72,7 @@ func (s *server) answerFault(c echo.Context, err error) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, f)
+	return answer(c, f.Action, f)
 }
 
 func (s *server) introspection(c echo.Context) error {
@@ -90,7 +88,7 @@ func (s *server) introspection(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, introspectionJSON{ResultCode: fault.ResultCode, ResultMessage: fault.ResultMessage,
+		return answer(c, fault.Action, introspectionJSON{ResultCode: fault.ResultCode, ResultMessage: fault.ResultMessage,
 			Action: fault.Action, ResponseContent: fault.ResponseContent})
 	}
 	out := introspectionJSON{
@@ -101,7 +99,7 @@ func (s *server) introspection(c echo.Context) error {
 	for _, p := range r.Properties {
 		out.Properties = append(out.Properties, propertyJSON(p))
 	}
-	return c.JSON(http.StatusOK, out)
+	return answer(c, r.Action, out)
 }
 
 func (s *server) introspectionStandard(c echo.Context) error {
@@ -116,8 +114,8 @@ func (s *server) introspectionStandard(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, fault)
+		return answer(c, fault.Action, fault)
 	}
-	return c.JSON(http.StatusOK, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
+	return answer(c, r.Action, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
 		Action: r.Action, ResponseContent: r.ResponseContent})
 }

@@ -64,6 +64,7 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			attrs = append(attrs, slog.Int64("service_id", svc.APIKey))
 		}
 		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
+		s.metrics.observe(c, time.Since(start))
 		return nil
 	}
 }

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service"
@@ -31,6 +29,6 @@ func (s *server) revocation(c echo.Context) error {
 	if err != nil {
 		return s.answerFault(c, err)
 	}
-	return c.JSON(http.StatusOK, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
+	return answer(c, r.Action, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
 		Action: r.Action, ResponseContent: r.ResponseContent})
 }

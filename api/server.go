@@ -26,6 +26,12 @@ type Config struct {
 	CallTimeout time.Duration
 	// OpenAPI is the contract served at /openapi.yaml.
 	OpenAPI []byte
+	// Metrics are served at /metrics; a fresh set when nil.
+	Metrics *Metrics
+	// Draining, when it reports true, turns /health/ready to 503 while
+	// requests are still served: the process is shutting down and load
+	// balancers should stop sending it traffic. Nil means never.
+	Draining func() bool
 }
 
 // server holds the dependencies of the handlers.
@@ -35,6 +41,8 @@ type server struct {
 	log      *slog.Logger
 	validate *validator.Validate
 	openapi  []byte
+	metrics  *Metrics
+	draining func() bool
 }
 
 // New returns the HTTP handler of the engine.
@@ -48,12 +56,20 @@ func New(cfg Config) *echo.Echo {
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = 10 * time.Second
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	if cfg.Draining == nil {
+		cfg.Draining = func() bool { return false }
+	}
 	s := &server{
 		engine:   cfg.Engine,
 		admin:    newAdminCredentials(cfg.AdminKey, cfg.AdminSecret),
 		log:      cfg.Logger,
 		validate: newValidator(),
 		openapi:  cfg.OpenAPI,
+		metrics:  cfg.Metrics,
+		draining: cfg.Draining,
 	}
 
 	e := echo.New()
@@ -64,6 +80,7 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/health/live", s.live)
 	e.GET("/health/ready", s.ready)
 	e.GET("/openapi.yaml", s.contract)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
 
 	// Middleware is attached per route, not per group: echo gives a group
 	// with middleware catch-all routes, which would turn a wrong method into

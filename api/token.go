@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service"
@@ -90,5 +88,8 @@ func (s *server) token(c echo.Context) error {
 	if r.GrantType != "" {
 		out.GrantType = oauth.GrantTypes.Name(r.GrantType)
 	}
-	return c.JSON(http.StatusOK, out)
+	if r.AccessToken != "" {
+		s.metrics.tokenIssued(r.GrantType)
+	}
+	return answer(c, r.Action, out)
 }

@@ -61,6 +61,7 @@ func (s *server) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.tokenIssued(req.GrantType)
 	return c.JSON(http.StatusOK, tokenCreatedJSON{
 		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action,
 		AccessToken: r.AccessToken, TokenType: "Bearer", ExpiresAt: r.AccessTokenExpiresAt, ExpiresIn: r.AccessTokenDuration,

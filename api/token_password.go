@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service"
@@ -45,8 +43,11 @@ func (s *server) tokenIssue(c echo.Context) error {
 			return err
 		}
 	}
+	if r.AccessToken != "" {
+		s.metrics.tokenIssued(r.GrantType)
+	}
 	// Authlete's TokenIssueResponse: the fields of a token answer.
-	return c.JSON(http.StatusOK, issuedView(r))
+	return answer(c, r.Action, issuedView(r))
 }
 
 func (s *server) tokenFail(c echo.Context) error {
@@ -61,7 +62,7 @@ func (s *server) tokenFail(c echo.Context) error {
 			return err
 		}
 	}
-	return c.JSON(http.StatusOK, tokenFailJSON{
+	return answer(c, r.Action, tokenFailJSON{
 		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent,
 	})
 }

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/gatehouse-oss/gatehouse/service"
@@ -50,10 +48,10 @@ func (s *server) userInfo(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, userInfoJSON{ResultCode: fault.ResultCode, ResultMessage: fault.ResultMessage,
+		return answer(c, fault.Action, userInfoJSON{ResultCode: fault.ResultCode, ResultMessage: fault.ResultMessage,
 			Action: fault.Action, ResponseContent: fault.ResponseContent})
 	}
-	return c.JSON(http.StatusOK, userInfoJSON{
+	return answer(c, r.Action, userInfoJSON{
 		ResultCode: r.ResultCode, ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent,
 		ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes, Claims: r.Claims,
 	})
@@ -70,6 +68,6 @@ func (s *server) userInfoIssue(c echo.Context) error {
 	if err != nil {
 		return s.answerFault(c, err)
 	}
-	return c.JSON(http.StatusOK, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
+	return answer(c, r.Action, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
 		Action: r.Action, ResponseContent: r.ResponseContent})
 }

@@ -75,7 +75,7 @@ func (e *Engine) CreateClient(ctx context.Context, svc store.Service, in store.C
 // ErrAlreadyExists. A store error here is treated as "taken": the caller
 // retries the create at worst.
 func (e *Engine) aliasTaken(ctx context.Context, serviceID int64, alias string) bool {
-	_, err := e.store.GetClientByAlias(ctx, serviceID, alias)
+	_, err := e.fresh.GetClientByAlias(ctx, serviceID, alias)
 	return !errors.Is(err, store.ErrNotFound)
 }
 
@@ -102,7 +102,7 @@ func (e *Engine) GetClient(ctx context.Context, serviceID int64, identifier stri
 		// Aliases are never all digits (validateClient), so a number is an ID.
 		return e.getClientByID(ctx, serviceID, id)
 	}
-	c, err := e.store.GetClientByAlias(ctx, serviceID, identifier)
+	c, err := e.fresh.GetClientByAlias(ctx, serviceID, identifier)
 	if err != nil {
 		return store.Client{}, storeError(err, resClientNotFound, strconv.Quote(identifier))
 	}
@@ -110,7 +110,7 @@ func (e *Engine) GetClient(ctx context.Context, serviceID int64, identifier stri
 }
 
 func (e *Engine) getClientByID(ctx context.Context, serviceID, clientID int64) (store.Client, error) {
-	c, err := e.store.GetClient(ctx, serviceID, clientID)
+	c, err := e.fresh.GetClient(ctx, serviceID, clientID)
 	if err != nil {
 		return store.Client{}, storeError(err, resClientNotFound, strconv.Quote(strconv.FormatInt(clientID, 10)))
 	}

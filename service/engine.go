@@ -28,11 +28,20 @@ type Config struct {
 	// JWKSRoots are the CAs trusted when fetching a jwksUri; the system's
 	// when nil.
 	JWKSRoots *x509.CertPool
+	// ConfigCacheTTL bounds how stale a cached service or client may be
+	// when read by a protocol call; 0 turns the cache off. Instances sharing
+	// a store see each other's configuration changes within it.
+	ConfigCacheTTL time.Duration
 }
 
 // Engine is the protocol engine of every service of one store.
 type Engine struct {
+	// store serves the protocol calls, through the configuration cache
+	// when one is configured; fresh bypasses the cache, for management
+	// calls that read what they are about to replace (a stale copy could
+	// write back a secret another instance has just refreshed).
 	store  store.Store
+	fresh  store.Store
 	sealer *sealer
 	now    func() time.Time
 	rand   io.Reader
@@ -43,12 +52,15 @@ type Engine struct {
 
 // New returns an Engine for cfg, or an error naming what is wrong with cfg.
 func New(cfg Config) (*Engine, error) {
-	e := &Engine{store: cfg.Store, now: cfg.Now, rand: cfg.Rand}
+	e := &Engine{store: cfg.Store, fresh: cfg.Store, now: cfg.Now, rand: cfg.Rand}
 	if e.store == nil {
 		return nil, fmt.Errorf("service: no store")
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if cfg.ConfigCacheTTL > 0 {
+		e.store = newConfigCache(cfg.Store, cfg.ConfigCacheTTL, e.now)
 	}
 	if e.rand == nil {
 		e.rand = rand.Reader

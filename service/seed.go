@@ -63,7 +63,7 @@ func (e *Engine) seedService(ctx context.Context, ss SeedService) error {
 	svc.APISecretHash = HashSecret(ss.APISecret)
 	now := e.now()
 	svc.CreatedAt, svc.ModifiedAt = now, now
-	old, err := e.store.GetService(ctx, svc.APIKey)
+	old, err := e.fresh.GetService(ctx, svc.APIKey)
 	switch {
 	case err == nil:
 		svc.CreatedAt = old.CreatedAt
@@ -103,7 +103,7 @@ func (e *Engine) seedClient(ctx context.Context, svc store.Service, sc SeedClien
 	}
 	now := e.now()
 	c.CreatedAt, c.ModifiedAt = now, now
-	old, err := e.store.GetClient(ctx, svc.APIKey, c.ClientID)
+	old, err := e.fresh.GetClient(ctx, svc.APIKey, c.ClientID)
 	switch {
 	case err == nil:
 		c.CreatedAt = old.CreatedAt

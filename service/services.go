@@ -225,7 +225,7 @@ func (e *Engine) CreateService(ctx context.Context, in store.Service) (store.Ser
 
 // GetService returns a service by API key.
 func (e *Engine) GetService(ctx context.Context, apiKey int64) (store.Service, error) {
-	svc, err := e.store.GetService(ctx, apiKey)
+	svc, err := e.fresh.GetService(ctx, apiKey)
 	if err != nil {
 		return store.Service{}, storeError(err, resServiceNotFound, apiKey)
 	}

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The `bson` tags below name the fields of document backends; they are plain
 // struct tags and cost this package no import. Enumerations (grant types,
@@ -241,4 +244,29 @@ type Token struct {
 type TokenFilter struct {
 	ClientID int64
 	Subject  string
+}
+
+// Clone returns a deep copy of the service, so that a holder of records (a
+// cache, the in-memory store) never shares a slice with its callers.
+func (s Service) Clone() Service {
+	s.APISecretHash = slices.Clone(s.APISecretHash)
+	s.SupportedScopes = slices.Clone(s.SupportedScopes) // Scope holds no references
+	s.SupportedGrantTypes = slices.Clone(s.SupportedGrantTypes)
+	s.SupportedResponseTypes = slices.Clone(s.SupportedResponseTypes)
+	s.SupportedResponseModes = slices.Clone(s.SupportedResponseModes)
+	s.SupportedTokenAuthMethods = slices.Clone(s.SupportedTokenAuthMethods)
+	s.SupportedClaims = slices.Clone(s.SupportedClaims)
+	s.TrustedJWTIssuers = slices.Clone(s.TrustedJWTIssuers) // TrustedIssuer holds no references
+	return s
+}
+
+// Clone returns a deep copy of the client; see Service.Clone.
+func (c Client) Clone() Client {
+	c.ClientSecretHash = slices.Clone(c.ClientSecretHash)
+	c.Contacts = slices.Clone(c.Contacts)
+	c.RedirectURIs = slices.Clone(c.RedirectURIs)
+	c.GrantTypes = slices.Clone(c.GrantTypes)
+	c.ResponseTypes = slices.Clone(c.ResponseTypes)
+	c.RequestableScopes = slices.Clone(c.RequestableScopes)
+	return c
 }

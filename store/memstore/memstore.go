@@ -95,26 +95,14 @@ func listPage[T any, K cmp.Ordered](all []T, p store.Page, created func(T) time.
 }
 
 func cloneService(s store.Service) store.Service {
-	s.APISecretHash = slices.Clone(s.APISecretHash)
-	s.SupportedScopes = slices.Clone(s.SupportedScopes)
-	s.SupportedGrantTypes = slices.Clone(s.SupportedGrantTypes)
-	s.SupportedResponseTypes = slices.Clone(s.SupportedResponseTypes)
-	s.SupportedResponseModes = slices.Clone(s.SupportedResponseModes)
-	s.SupportedTokenAuthMethods = slices.Clone(s.SupportedTokenAuthMethods)
-	s.SupportedClaims = slices.Clone(s.SupportedClaims)
-	s.TrustedJWTIssuers = slices.Clone(s.TrustedJWTIssuers) // its elements hold no references
+	s = s.Clone()
 	s.CreatedAt = storedTime(s.CreatedAt)
 	s.ModifiedAt = storedTime(s.ModifiedAt)
 	return s
 }
 
 func cloneClient(c store.Client) store.Client {
-	c.ClientSecretHash = slices.Clone(c.ClientSecretHash)
-	c.Contacts = slices.Clone(c.Contacts)
-	c.RedirectURIs = slices.Clone(c.RedirectURIs)
-	c.GrantTypes = slices.Clone(c.GrantTypes)
-	c.ResponseTypes = slices.Clone(c.ResponseTypes)
-	c.RequestableScopes = slices.Clone(c.RequestableScopes)
+	c = c.Clone()
 	c.CreatedAt = storedTime(c.CreatedAt)
 	c.ModifiedAt = storedTime(c.ModifiedAt)
 	return c

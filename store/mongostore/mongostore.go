@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -33,6 +34,10 @@ type Config struct {
 	// store.ErrUnavailable instead of hanging it. Zero means DefaultTimeout. It
 	// takes precedence over the timeout options of the URI.
 	Timeout time.Duration
+	// Observe, when set, is told of every command the driver completes:
+	// its name, how long it took and whether it failed. It is how metrics
+	// see the store without this package knowing of them.
+	Observe func(command string, d time.Duration, failed bool)
 }
 
 // Store is a store.Store on MongoDB. It is safe for concurrent use; any
@@ -68,6 +73,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		ApplyURI(cfg.URI).
 		SetTimeout(cfg.Timeout).
 		SetServerSelectionTimeout(cfg.Timeout)
+	if observe := cfg.Observe; observe != nil {
+		opts.SetMonitor(&event.CommandMonitor{
+			Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {
+				observe(e.CommandName, e.Duration, false)
+			},
+			Failed: func(_ context.Context, e *event.CommandFailedEvent) {
+				observe(e.CommandName, e.Duration, true)
+			},
+		})
+	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		// Connect does no I/O: this is a malformed URI or option.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,5 +161,38 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 	}
 	if _, err := s.GetService(t.Context(), 1); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("GetService after Close = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestObserveSeesCommands: Config.Observe is told of the commands the store
+// runs, failed ones marked, which is what the engine's store metrics count.
+func TestObserveSeesCommands(t *testing.T) {
+	d := newTestDB(t)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	failed := 0
+	s, err := mongostore.Open(t.Context(), mongostore.Config{URI: d.URI, Database: d.Name, Timeout: 30 * time.Second,
+		Observe: func(command string, took time.Duration, bad bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen[command]++
+			if bad {
+				failed++
+			}
+			if took < 0 {
+				t.Errorf("%s took %v", command, took)
+			}
+		}})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	if _, err := s.GetService(t.Context(), 42); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetService: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["find"] == 0 || seen["createIndexes"] == 0 || failed != 0 {
+		t.Errorf("observed %v (%d failed), want finds and createIndexes, none failed", seen, failed)
 	}
 }
