@@ -18,6 +18,13 @@ type revocationRequestJSON struct {
 	ClientSecret string `json:"clientSecret"`
 }
 
+// revocationJSON is the answer of /auth/revocation (Authlete's
+// RevocationResponse), with Gatehouse's retryAfter for TOO_MANY_REQUESTS.
+type revocationJSON struct {
+	runtimeResultJSON
+	RetryAfter int64 `json:"retryAfter,omitempty"`
+}
+
 func (s *server) revocation(c echo.Context) error {
 	svc, _ := serviceOf(c)
 	var in revocationRequestJSON
@@ -29,6 +36,6 @@ func (s *server) revocation(c echo.Context) error {
 	if err != nil {
 		return s.answerFault(c, err)
 	}
-	return answer(c, r.Action, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
-		Action: r.Action, ResponseContent: r.ResponseContent})
+	return answer(c, r.Action, revocationJSON{runtimeResultJSON: runtimeResultJSON{ResultCode: r.ResultCode,
+		ResultMessage: r.ResultMessage, Action: r.Action, ResponseContent: r.ResponseContent}, RetryAfter: r.RetryAfter})
 }

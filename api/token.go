@@ -63,6 +63,8 @@ type tokenJSON struct {
 	// object as a string.
 	Assertion       string `json:"assertion,omitempty"`
 	AssertionClaims string `json:"assertionClaims,omitempty"`
+	// RetryAfter is the TOO_MANY_REQUESTS action's, in seconds.
+	RetryAfter int64 `json:"retryAfter,omitempty"`
 }
 
 func (s *server) token(c echo.Context) error {
@@ -83,7 +85,7 @@ func (s *server) token(c echo.Context) error {
 	out := tokenJSON{
 		issuedJSON: issuedView(r),
 		Ticket:     r.Ticket, Username: r.Username, Password: r.Password,
-		Assertion: r.Assertion, AssertionClaims: r.AssertionClaims,
+		Assertion: r.Assertion, AssertionClaims: r.AssertionClaims, RetryAfter: r.RetryAfter,
 	}
 	if r.GrantType != "" {
 		out.GrantType = oauth.GrantTypes.Name(r.GrantType)

@@ -49,7 +49,10 @@ package api
 //     answer (service/credentials.go secretMatches: ConstantTimeCompare of
 //     SHA-256 hashes; service/clientauth.go compares unknown clients against
 //     a dummy hash). Tested: secrets and tokens are stored only as hashes.
-//   - C16: no throttling yet (a later issue, SDK and frontend).
+//   - C16: the engine answers TOO_MANY_REQUESTS (Gatehouse's own action,
+//     with retryAfter) past 20 failures a minute per client identifier; the
+//     SDK turns it into 429 with Retry-After. The budget is per engine
+//     instance (service/throttle.go says why).
 //   - The password grant (in progress) and the JWT bearer grant are off for
 //     this fixture's service: T03 checks they are unsupported_grant_type.
 
@@ -414,8 +417,9 @@ func tsecCheckError(t *testing.T, a tsecAnswer) {
 	if a.AccessToken != "" || a.RefreshToken != "" || a.IDToken != "" {
 		t.Errorf("an error answer carries tokens: %+v", a.tokenJSON)
 	}
-	if (code == "invalid_client") != (a.Action == service.ActionInvalidClient) {
-		t.Errorf("error %s with action %s: INVALID_CLIENT is for invalid_client only (the SDK answers it 401)", code, a.Action)
+	clientAction := a.Action == service.ActionInvalidClient || a.Action == service.ActionTooManyRequests
+	if (code == "invalid_client") != clientAction {
+		t.Errorf("error %s with action %s: INVALID_CLIENT (401) and TOO_MANY_REQUESTS (429) are for invalid_client only", code, a.Action)
 	}
 }
 
@@ -792,6 +796,7 @@ func TestTokenEndpoint(t *testing.T) {
 		{"C13_private_key_jwt_bad_assertions", tsecC13},
 		{"C14_assertion_jti_replayed", tsecC14},
 		{"C15_secrets_and_tokens_stored_hashed", tsecC15},
+		{"C16_failed_authentication_throttled", tsecC16},
 
 		// §5 refresh_token and client_credentials.
 		{"R01_refresh_token_unknown", tsecR01},
@@ -1039,6 +1044,37 @@ func tsecC03(t *testing.T, f *tsecFixture) {
 		if unknown.ResponseContent != wrong.ResponseContent || unknown.ResultCode != wrong.ResultCode || unknown.ResultMessage != wrong.ResultMessage {
 			t.Errorf("unknown client answer differs from a wrong secret's:\n%s %s\n%s %s",
 				unknown.ResultMessage, unknown.ResponseContent, wrong.ResultMessage, wrong.ResponseContent)
+		}
+	}
+}
+
+// C16: a burst of wrong secrets for one client is throttled; its right
+// secret still works, and neither another client nor the same alias in
+// another tenant is affected.
+func tsecC16(t *testing.T, f *tsecFixture) {
+	cc := map[string]any{"clientType": "CONFIDENTIAL", "clientIdAlias": "burst", "grantTypes": []string{"CLIENT_CREDENTIALS"}, "responseTypes": []string{}}
+	cc["clientName"] = "Burst"
+	burst := f.newClient(t, f.a, "burst", cc)
+	cc["clientName"], cc["clientIdAlias"] = "Bystander", "bystander"
+	f.newClient(t, f.a, "bystander", cc)
+	cc["clientName"], cc["clientIdAlias"] = "B burst", "burst"
+	f.newClient(t, f.b, "b-burst", cc)
+	try := func(tn tsecTenant, id, secret string) tsecAnswer {
+		return f.send(t, f.e, tn, tsecTokenRequest{Parameters: "grant_type=client_credentials", ClientID: id, ClientSecret: secret})
+	}
+	var last tsecAnswer
+	for range 25 {
+		last = try(f.a, "burst", "wrong")
+	}
+	if last.Action != "TOO_MANY_REQUESTS" || last.RetryAfter < 1 || last.RetryAfter > 60 || last.ResultCode != "G005327" {
+		t.Fatalf("25th failure = %s %s retryAfter %d", last.Action, last.ResultMessage, last.RetryAfter)
+	}
+	if ok := try(f.a, "burst", burst.ClientSecret); ok.Action != "OK" {
+		t.Errorf("the right secret while throttled = %s %s", ok.Action, ok.ResultMessage)
+	}
+	for _, other := range []tsecAnswer{try(f.a, "bystander", "wrong"), try(f.b, "burst", "wrong")} {
+		if other.Action != "INVALID_CLIENT" {
+			t.Errorf("an unrelated client is throttled: %s", other.Action)
 		}
 	}
 }

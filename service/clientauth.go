@@ -24,8 +24,14 @@ const jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-
 // basicID and basicSecret are the HTTP Basic credentials as decoded from
 // base64; they are still form-urlencoded (RFC 6749 Appendix B).
 func (e *Engine) authenticateClient(ctx context.Context, svc store.Service, p oauth.Params, basicID, basicSecret string) (store.Client, *TokenResult, error) {
+	id, method := p.Get("client_id"), oauth.AuthNone
+	// failed answers a failure, or the throttle's answer once the client
+	// identifier (as presented, known or not) is over its budget (SECURITY C16).
 	failed := func(r authzResult) (store.Client, *TokenResult, error) {
 		t := tokenError(r)
+		if wait := e.throttle.fail(throttleKey{svc.APIKey, id}, e.now()); wait > 0 {
+			t = throttled(wait)
+		}
 		return store.Client{}, &t, nil
 	}
 	basic := basicID != "" || basicSecret != ""
@@ -41,7 +47,6 @@ func (e *Engine) authenticateClient(ctx context.Context, svc store.Service, p oa
 		return failed(resClientAuthMethods)
 	}
 
-	id, method := p.Get("client_id"), oauth.AuthNone
 	switch {
 	case basic:
 		var err1, err2 error

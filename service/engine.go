@@ -48,11 +48,13 @@ type Engine struct {
 	// The JWK Set fetchers: one guarded against private addresses, one not,
 	// for the services that allow those for development.
 	jwksPublic, jwksPrivate *jwksFetcher
+	// throttle counts failed client authentications (SECURITY C16).
+	throttle *authThrottle
 }
 
 // New returns an Engine for cfg, or an error naming what is wrong with cfg.
 func New(cfg Config) (*Engine, error) {
-	e := &Engine{store: cfg.Store, fresh: cfg.Store, now: cfg.Now, rand: cfg.Rand}
+	e := &Engine{store: cfg.Store, fresh: cfg.Store, now: cfg.Now, rand: cfg.Rand, throttle: newAuthThrottle()}
 	if e.store == nil {
 		return nil, fmt.Errorf("service: no store")
 	}

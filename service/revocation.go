@@ -39,6 +39,7 @@ type RevocationResult struct {
 	ResultCode      string
 	ResultMessage   string
 	ResponseContent string
+	RetryAfter      int64 // TOO_MANY_REQUESTS: seconds before a retry
 }
 
 func revocationError(r authzResult, args ...any) RevocationResult {
@@ -47,7 +48,8 @@ func revocationError(r authzResult, args ...any) RevocationResult {
 
 // revocationFrom carries an error answer of the token family over.
 func revocationFrom(t TokenResult) RevocationResult {
-	return RevocationResult{Action: t.Action, ResultCode: t.ResultCode, ResultMessage: t.ResultMessage, ResponseContent: t.ResponseContent}
+	return RevocationResult{Action: t.Action, ResultCode: t.ResultCode, ResultMessage: t.ResultMessage,
+		ResponseContent: t.ResponseContent, RetryAfter: t.RetryAfter}
 }
 
 // Revoke runs a revocation request of svc (RFC 7009). The client

@@ -63,16 +63,21 @@ func (e *Engine) seedService(ctx context.Context, ss SeedService) error {
 	svc.APISecretHash = HashSecret(ss.APISecret)
 	now := e.now()
 	svc.CreatedAt, svc.ModifiedAt = now, now
-	old, err := e.fresh.GetService(ctx, svc.APIKey)
-	switch {
-	case err == nil:
-		svc.CreatedAt = old.CreatedAt
-		err = e.store.UpdateService(ctx, svc)
-	case errors.Is(err, store.ErrNotFound):
-		if err = e.store.CreateService(ctx, svc); err == nil {
-			err = e.createKeys(ctx, svc.APIKey)
+	// Instances starting together apply the same seed at once: a create
+	// that loses that race finds the record made, and updates it instead.
+	err := retryCreateRace(func() error {
+		old, err := e.fresh.GetService(ctx, svc.APIKey)
+		switch {
+		case err == nil:
+			svc.CreatedAt = old.CreatedAt
+			return e.store.UpdateService(ctx, svc)
+		case errors.Is(err, store.ErrNotFound):
+			if err = e.store.CreateService(ctx, svc); err == nil {
+				err = e.createKeys(ctx, svc.APIKey)
+			}
 		}
-	}
+		return err
+	})
 	if err != nil {
 		return AsError(err)
 	}
@@ -103,14 +108,18 @@ func (e *Engine) seedClient(ctx context.Context, svc store.Service, sc SeedClien
 	}
 	now := e.now()
 	c.CreatedAt, c.ModifiedAt = now, now
-	old, err := e.fresh.GetClient(ctx, svc.APIKey, c.ClientID)
-	switch {
-	case err == nil:
-		c.CreatedAt = old.CreatedAt
-		err = e.store.UpdateClient(ctx, c)
-	case errors.Is(err, store.ErrNotFound):
-		err = e.store.CreateClient(ctx, c)
-	}
+	err := retryCreateRace(func() error {
+		old, err := e.fresh.GetClient(ctx, svc.APIKey, c.ClientID)
+		switch {
+		case err == nil:
+			c.CreatedAt = old.CreatedAt
+			return e.store.UpdateClient(ctx, c)
+		case errors.Is(err, store.ErrNotFound):
+			return e.store.CreateClient(ctx, c)
+		}
+		return err
+	})
+	// Still taken after the retry: the alias belongs to another client.
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return newError(resClientAliasTaken, err, c.ClientIDAlias)
 	}
@@ -118,4 +127,15 @@ func (e *Engine) seedClient(ctx context.Context, svc store.Service, sc SeedClien
 		return AsError(err)
 	}
 	return nil
+}
+
+// retryCreateRace runs apply, and once more when it failed with
+// ErrAlreadyExists: the record it meant to create was created meanwhile by
+// another instance applying the same seed, and the second run updates it.
+func retryCreateRace(apply func() error) error {
+	err := apply()
+	if errors.Is(err, store.ErrAlreadyExists) {
+		err = apply()
+	}
+	return err
 }

@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,5 +91,69 @@ func TestApplySeedRejectsBadEntries(t *testing.T) {
 				t.Fatalf("ApplySeed = %v, want Invalid", err)
 			}
 		})
+	}
+}
+
+// blindStore answers the first read of each service and client NotFound, as
+// an instance sees the store a moment before another instance's seed lands.
+type blindStore struct {
+	store.Store
+	seen map[string]bool
+}
+
+func (s *blindStore) blind(key string) bool {
+	first := !s.seen[key]
+	s.seen[key] = true
+	return first
+}
+
+func (s *blindStore) GetService(ctx context.Context, id int64) (store.Service, error) {
+	if s.blind(fmt.Sprint("service ", id)) {
+		return store.Service{}, store.ErrNotFound
+	}
+	return s.Store.GetService(ctx, id)
+}
+
+func (s *blindStore) GetClient(ctx context.Context, serviceID, clientID int64) (store.Client, error) {
+	if s.blind(fmt.Sprint("client ", serviceID, clientID)) {
+		return store.Client{}, store.ErrNotFound
+	}
+	return s.Store.GetClient(ctx, serviceID, clientID)
+}
+
+// TestApplySeedRacingInstances: instances that start together apply one
+// seed at once; the one whose create loses updates instead of failing.
+func TestApplySeedRacingInstances(t *testing.T) {
+	st := memstore.New()
+	ctx := context.Background()
+	if err := mustNew(t, Config{Store: st}).ApplySeed(ctx, testSeed()); err != nil {
+		t.Fatal(err)
+	}
+	late := mustNew(t, Config{Store: &blindStore{Store: st, seen: map[string]bool{}}})
+	if err := late.ApplySeed(ctx, testSeed()); err != nil {
+		t.Fatalf("the instance that lost the race: %v", err)
+	}
+
+	// And for real: eight instances on a fresh store at once.
+	st = memstore.New()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		e := mustNew(t, Config{Store: st})
+		wg.Go(func() { errs <- e.ApplySeed(ctx, testSeed()) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("ApplySeed: %v", err)
+		}
+	}
+
+	// A taken alias is still an alias conflict, not an update.
+	seed := testSeed()
+	seed.Services[0].Clients[1].Client.ClientIDAlias = "web"
+	if err := mustNew(t, Config{Store: st}).ApplySeed(ctx, seed); err == nil || !strings.Contains(err.Error(), "G002202") {
+		t.Errorf("alias taken by another client = %v", err)
 	}
 }

@@ -62,6 +62,10 @@ type TokenResult struct {
 	// use, and decides.
 	Assertion       string
 	AssertionClaims string
+
+	// RetryAfter is the TOO_MANY_REQUESTS action's: seconds before the
+	// client may try to authenticate again.
+	RetryAfter int64
 }
 
 // tokenError answers a token request with an OAuth error (RFC 6749 §5.2):

@@ -29,6 +29,11 @@ var createGrantTypes = []string{
 	oauth.GrantClientCredentials, oauth.GrantJWTBearer,
 }
 
+// refreshableGrant: the grants whose token endpoint answer carries a
+// refresh token; minted tokens of the others get none either, so that a
+// token made here is what the flow would have made.
+var refreshableGrant = map[string]bool{oauth.GrantAuthorizationCode: true, oauth.GrantPassword: true}
+
 // TokenCreateRequest asks for tokens minted outside any OAuth flow
 // (Authlete's /auth/token/create), e.g. when users of another authorization
 // server are migrated: the administrator vouches for the grant.
@@ -92,7 +97,7 @@ func (e *Engine) CreateToken(ctx context.Context, svc store.Service, req TokenCr
 	}
 	is := issue{
 		grantID: uuid.NewString(), subject: req.Subject, scopes: scopes, properties: req.Properties,
-		refresh:        endUser && req.GrantType != oauth.GrantImplicit && mayRefresh(svc, c),
+		refresh:        refreshableGrant[req.GrantType] && mayRefresh(svc, c),
 		accessLifetime: req.AccessTokenDuration, refreshLifetime: req.RefreshTokenDuration,
 	}
 	out, err := e.issueTokens(ctx, svc, c, req.GrantType, is)
