@@ -98,6 +98,9 @@ until (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; do
 done
 
 export GATEHOUSE_TEST_MONGO_URI=$uri
+# The binary too, for tests that run a FerretDB of their own (to stop and
+# restart it, as the outage test does).
+export GATEHOUSE_TEST_FERRETDB_BIN=$bin
 log "FerretDB $version listening on $uri (log: $work/ferretdb.log, removed on exit)"
 
 # Run the command as a child, not with exec, so the trap stops the server.

@@ -283,12 +283,20 @@ func echoable(s string) bool {
 	return true
 }
 
-// scopeGrammar reports whether s is a list of scope-tokens separated by
-// spaces (RFC 6749 §3.3). A tab or a line break is not a separator but a
-// forbidden character (SECURITY A25).
+// maxRequestScopes bounds the scopes of one request, whatever fits in the
+// parameter limits: no service needs more, and each one costs lookups.
+const maxRequestScopes = 100
+
+// scopeGrammar reports whether s is a list of at most maxRequestScopes
+// scope-tokens separated by spaces (RFC 6749 §3.3). A tab or a line break
+// is not a separator but a forbidden character (SECURITY A25).
 func scopeGrammar(s string) bool {
+	n := 0
 	for _, tok := range strings.Split(s, " ") {
-		if tok != "" && !oauth.IsScopeToken(tok) {
+		if tok == "" {
+			continue
+		}
+		if n++; n > maxRequestScopes || !oauth.IsScopeToken(tok) {
 			return false
 		}
 	}

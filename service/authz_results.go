@@ -63,7 +63,7 @@ var (
 	resAuthzClientRespType  = authzResult{"G004316", oauth.CodeUnauthorizedClient, "response_type %q is not registered for the client (RFC 6749 §4.1.2.1)"}
 	resAuthzResponseMode    = authzResult{"G004317", oauth.CodeInvalidRequest, "response_mode %q is not one of query, fragment, form_post (OAuth 2.0 Multiple Response Type Encoding Practices §2.1)"}
 	resAuthzQueryMode       = authzResult{"G004318", oauth.CodeInvalidRequest, "response_mode query cannot carry tokens (OAuth 2.0 Multiple Response Type Encoding Practices §3.0)"}
-	resAuthzScopeSyntax     = authzResult{"G004319", oauth.CodeInvalidScope, "scope holds a value outside the scope-token grammar (RFC 6749 §3.3)"}
+	resAuthzScopeSyntax     = authzResult{"G004319", oauth.CodeInvalidScope, "scope holds a value outside the scope-token grammar, or more than 100 scopes (RFC 6749 §3.3)"}
 	resAuthzScopeRefused    = authzResult{"G004320", oauth.CodeInvalidScope, "scope %q is not available to this client (RFC 6749 §3.3)"}
 	resAuthzScopeRequired   = authzResult{"G004321", oauth.CodeInvalidScope, "scope is required by this service (RFC 6749 §3.3)"}
 	resAuthzOpenIDRequired  = authzResult{"G004322", oauth.CodeInvalidScope, "response_type %q returns an ID token and needs the openid scope (OIDC Core §3.1.2.1)"}

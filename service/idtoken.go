@@ -56,7 +56,14 @@ func StandardClaims() []string { return slices.Clone(standardClaims) }
 // checkClaims reports every claim the frontend may not set.
 func checkClaims(claims map[string]any, customAllowed bool) []FieldError {
 	var p problems
-	for name := range claims {
+	if len(claims) > maxClaims {
+		p.add("claims", "at most %d claims", maxClaims)
+		return p
+	}
+	for name, v := range claims {
+		if jsonDepth(v) > maxClaimDepth {
+			p.add("claims."+name, "nests deeper than %d levels", maxClaimDepth)
+		}
 		base, _, _ := strings.Cut(name, "#") // "name#ja-Kana-JP", OIDC Core §5.2
 		switch {
 		case slices.Contains(reservedClaims, name):
@@ -67,6 +74,33 @@ func checkClaims(claims map[string]any, customAllowed bool) []FieldError {
 	}
 	slices.SortFunc(p, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 	return p
+}
+
+// Bounds of the end-user claims a frontend hands over: far above any real
+// ID token or UserInfo response (OIDC Core §5.1's deepest claim, address,
+// has one level), low enough that no request makes the engine build a huge
+// or deeply recursive document.
+const (
+	maxClaims     = 100
+	maxClaimDepth = 5
+)
+
+// jsonDepth is how deeply a decoded JSON value nests: 0 for a scalar.
+func jsonDepth(v any) int {
+	deepest := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			deepest = max(deepest, jsonDepth(e))
+		}
+	case []any:
+		for _, e := range v {
+			deepest = max(deepest, jsonDepth(e))
+		}
+	default:
+		return 0
+	}
+	return deepest + 1
 }
 
 // halfHash is the at_hash / c_hash / s_hash of value for RS256 and ES256: the

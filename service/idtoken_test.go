@@ -108,6 +108,9 @@ func TestIDTokenClaimRules(t *testing.T) {
 		{"custom claim refused by default", svc, map[string]any{"role": "admin"}, []string{"claims.role"}},
 		{"custom claim allowed", custom, map[string]any{"role": "admin"}, nil},
 		{"language tag on a custom claim", svc, map[string]any{"role#en": "x"}, []string{"claims.role#en"}},
+		{"nested too deep", custom, map[string]any{"deep": map[string]any{"a": []any{map[string]any{"b": []any{map[string]any{"c": []any{1}}}}}}}, []string{"claims.deep"}},
+		{"too many claims", custom, manyClaims(maxClaims + 1), []string{"claims"}},
+		{"as many claims as allowed", custom, manyClaims(maxClaims), nil},
 	}
 	for _, claim := range reservedClaims {
 		cases = append(cases, struct {
@@ -142,4 +145,13 @@ func TestIDTokenClaimRules(t *testing.T) {
 	if _, err := e.SignIDToken(context.Background(), svc, idClient(oauth.AlgRS256), IDToken{}); err == nil {
 		t.Error("an ID token needs a subject")
 	}
+}
+
+// manyClaims is n custom claims.
+func manyClaims(n int) map[string]any {
+	m := make(map[string]any, n)
+	for i := range n {
+		m[fmt.Sprintf("c%d", i)] = i
+	}
+	return m
 }

@@ -51,7 +51,7 @@ var (
 	resTokenBadRefresh    = authzResult{"G005317", oauth.CodeInvalidGrant, "the refresh token is invalid, expired, revoked, or was issued to another client (RFC 6749 §5.2)"}
 	resTokenRefreshReused = authzResult{"G005318", oauth.CodeInvalidGrant, "the refresh token was already used; every token of its grant is revoked (RFC 9700 §4.14.2)"}
 	resTokenScopeWiden    = authzResult{"G005319", oauth.CodeInvalidScope, "scope %q was not granted; a refresh may only narrow the scope (RFC 6749 §6)"}
-	resTokenScopeSyntax   = authzResult{"G005320", oauth.CodeInvalidScope, "scope holds a value outside the scope-token grammar (RFC 6749 §3.3)"}
+	resTokenScopeSyntax   = authzResult{"G005320", oauth.CodeInvalidScope, "scope holds a value outside the scope-token grammar, or more than 100 scopes (RFC 6749 §3.3)"}
 	resTokenScopeRefused  = authzResult{"G005321", oauth.CodeInvalidScope, "scope %q is not available to this client (RFC 6749 §3.3)"}
 	resTokenPublicCC      = authzResult{"G005322", oauth.CodeUnauthorizedClient, "client_credentials is for confidential clients only (RFC 6749 §4.4)"}
 	resTokenNoUsername    = authzResult{"G005323", oauth.CodeInvalidRequest, "username is missing (RFC 6749 §4.3.2)"}
