@@ -39,6 +39,7 @@ type serviceJSON struct {
 	IDTokenDuration           *int64 `json:"idTokenDuration"`
 	AuthorizationCodeDuration *int64 `json:"authorizationCodeDuration"`
 	TicketDuration            *int64 `json:"ticketDuration"`
+	RequestRateLimit          int64  `json:"requestRateLimit,omitempty"`
 
 	PKCERequired     *bool `json:"pkceRequired"`
 	PKCES256Required *bool `json:"pkceS256Required"`
@@ -97,6 +98,7 @@ func (j serviceJSON) record() (store.Service, []service.FieldError) {
 		IDTokenDuration:              orDefault(j.IDTokenDuration, d.IDTokenDuration),
 		AuthorizationCodeDuration:    orDefault(j.AuthorizationCodeDuration, d.AuthorizationCodeDuration),
 		TicketDuration:               orDefault(j.TicketDuration, d.TicketDuration),
+		RequestRateLimit:             j.RequestRateLimit,
 		PKCERequired:                 orDefault(j.PKCERequired, d.PKCERequired),
 		PKCES256Required:             orDefault(j.PKCES256Required, d.PKCES256Required),
 		RefreshTokenKept:             orDefault(j.RefreshTokenKept, d.RefreshTokenKept),
@@ -150,6 +152,7 @@ func serviceView(s store.Service, secret string) serviceJSON {
 		IDTokenDuration:              ptr(s.IDTokenDuration),
 		AuthorizationCodeDuration:    ptr(s.AuthorizationCodeDuration),
 		TicketDuration:               ptr(s.TicketDuration),
+		RequestRateLimit:             s.RequestRateLimit,
 		PKCERequired:                 ptr(s.PKCERequired),
 		PKCES256Required:             ptr(s.PKCES256Required),
 		RefreshTokenKept:             ptr(s.RefreshTokenKept),

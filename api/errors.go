@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,14 +12,15 @@ import (
 
 // statusOf is the one place where a kind of failure becomes an HTTP status.
 var statusOf = map[service.Kind]int{
-	service.KindInternal:     http.StatusInternalServerError,
-	service.KindUnavailable:  http.StatusServiceUnavailable,
-	service.KindInvalid:      http.StatusBadRequest,
-	service.KindUnauthorized: http.StatusUnauthorized,
-	service.KindNotFound:     http.StatusNotFound,
-	service.KindConflict:     http.StatusConflict,
-	service.KindTooLarge:     http.StatusRequestEntityTooLarge,
-	service.KindMethod:       http.StatusMethodNotAllowed,
+	service.KindInternal:        http.StatusInternalServerError,
+	service.KindUnavailable:     http.StatusServiceUnavailable,
+	service.KindInvalid:         http.StatusBadRequest,
+	service.KindUnauthorized:    http.StatusUnauthorized,
+	service.KindNotFound:        http.StatusNotFound,
+	service.KindConflict:        http.StatusConflict,
+	service.KindTooLarge:        http.StatusRequestEntityTooLarge,
+	service.KindMethod:          http.StatusMethodNotAllowed,
+	service.KindTooManyRequests: http.StatusTooManyRequests,
 }
 
 // errorBody is the body of every failed API call.
@@ -48,8 +50,11 @@ func (s *server) handleError(err error, c echo.Context) {
 	if e.Kind == service.KindUnauthorized {
 		h.Set(echo.HeaderWWWAuthenticate, `Basic realm="gatehouse", charset="UTF-8"`)
 	}
-	if e.Kind == service.KindUnavailable {
+	switch {
+	case e.Kind == service.KindUnavailable:
 		h.Set(echo.HeaderRetryAfter, "1")
+	case e.RetryAfter > 0:
+		h.Set(echo.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 	}
 	body := errorBody{ResultCode: e.Code, ResultMessage: e.ResultMessage(), FieldErrors: e.Fields}
 	var werr error

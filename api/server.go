@@ -43,6 +43,7 @@ type server struct {
 	openapi  []byte
 	metrics  *Metrics
 	draining func() bool
+	limiter  *rateLimiter
 }
 
 // New returns the HTTP handler of the engine.
@@ -70,6 +71,7 @@ func New(cfg Config) *echo.Echo {
 		openapi:  cfg.OpenAPI,
 		metrics:  cfg.Metrics,
 		draining: cfg.Draining,
+		limiter:  newRateLimiter(time.Now),
 	}
 
 	e := echo.New()
@@ -95,7 +97,7 @@ func New(cfg Config) *echo.Echo {
 	services.POST("/update/:apiKey", s.updateService, asAdmin...)
 	services.DELETE("/delete/:apiKey", s.deleteService, asAdmin...)
 
-	asService := []echo.MiddlewareFunc{noStore, s.requireService, limit}
+	asService := []echo.MiddlewareFunc{noStore, s.requireService, s.limitRate, limit}
 	services.GET("/configuration", s.configuration, asService...)
 	services.GET("/jwks/get", s.jwks, asService...)
 	services.POST("/keys/rotate", s.rotateKeys, asService...)
@@ -110,7 +112,7 @@ func New(cfg Config) *echo.Echo {
 
 	// Runtime APIs: OAuth requests relayed by the frontend; 64 KiB is ample
 	// for any of them (SECURITY D08).
-	asRuntime := []echo.MiddlewareFunc{noStore, s.requireService, bodyLimit(runtimeBodyLimit)}
+	asRuntime := []echo.MiddlewareFunc{noStore, s.requireService, s.limitRate, bodyLimit(runtimeBodyLimit)}
 	auth := e.Group("/api/auth")
 	auth.POST("/authorization", s.authorization, asRuntime...)
 	auth.POST("/authorization/issue", s.authorizationIssue, asRuntime...)

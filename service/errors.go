@@ -14,14 +14,15 @@ type Kind int
 
 // The kinds of failure.
 const (
-	KindInternal     Kind = iota // the engine failed (500)
-	KindUnavailable              // the store could not be reached (503)
-	KindInvalid                  // the caller sent a bad request (400)
-	KindUnauthorized             // missing or wrong API credentials (401)
-	KindNotFound                 // no such resource for this caller (404)
-	KindConflict                 // a unique value is taken (409)
-	KindTooLarge                 // the request body is too large (413)
-	KindMethod                   // the path exists, not with this method (405)
+	KindInternal        Kind = iota // the engine failed (500)
+	KindUnavailable                 // the store could not be reached (503)
+	KindInvalid                     // the caller sent a bad request (400)
+	KindUnauthorized                // missing or wrong API credentials (401)
+	KindNotFound                    // no such resource for this caller (404)
+	KindConflict                    // a unique value is taken (409)
+	KindTooLarge                    // the request body is too large (413)
+	KindMethod                      // the path exists, not with this method (405)
+	KindTooManyRequests             // the service's request rate limit is exceeded (429)
 )
 
 // FieldError names one bad field of a request body and says what is wrong.
@@ -39,6 +40,9 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error
+	// RetryAfter, in seconds, is when a KindTooManyRequests call may be
+	// tried again.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {
@@ -90,6 +94,14 @@ func Unauthorized() *Error { return newError(resUnauthorized, nil) }
 
 // TooLarge reports a request body over the limit (413).
 func TooLarge(limit int64) *Error { return newError(resTooLarge, nil, limit) }
+
+// RateLimited reports a call over the service's requestRateLimit (429),
+// which may be tried again after retryAfter seconds.
+func RateLimited(limit int64, retryAfter int) *Error {
+	e := newError(resRateLimited, nil, limit)
+	e.RetryAfter = retryAfter
+	return e
+}
 
 // MethodNotAllowed reports a known path called with the wrong method (405).
 func MethodNotAllowed() *Error { return newError(resMethod, nil) }

@@ -23,6 +23,7 @@ var (
 	resNoRoute      = result{"G000205", KindNotFound, "no such API"}
 	resMethod       = result{"G000206", KindMethod, "method not allowed for this API"}
 	resInvalidQuery = result{"G000207", KindInvalid, "invalid query parameters"}
+	resRateLimited  = result{"G000208", KindTooManyRequests, "the service's request rate limit (%d calls per second) is exceeded"}
 )
 
 // Family 001: service (tenant) management.

@@ -87,6 +87,9 @@ func validateService(s store.Service) error {
 	p.duration("idTokenDuration", s.IDTokenDuration, 1, maxTokenDuration)
 	p.duration("authorizationCodeDuration", s.AuthorizationCodeDuration, 1, maxCodeDuration)
 	p.duration("ticketDuration", s.TicketDuration, 1, maxTicketDuration)
+	if s.RequestRateLimit < 0 || s.RequestRateLimit > maxRequestRate {
+		p.add("requestRateLimit", "must be between 0 (no limit) and %d calls per second", maxRequestRate)
+	}
 	for field, uri := range map[string]string{
 		"authorizationEndpoint": s.AuthorizationEndpoint, "tokenEndpoint": s.TokenEndpoint,
 		"userInfoEndpoint": s.UserInfoEndpoint, "jwksUri": s.JWKSURI,

@@ -25,6 +25,9 @@ func (p problems) err() error {
 	return InvalidFields(p)
 }
 
+// maxRequestRate bounds a service's requestRateLimit, in calls per second.
+const maxRequestRate = 1_000_000
+
 // Bounds of durations in seconds.
 const (
 	maxTokenDuration  = 10 * 365 * 24 * 3600 // ten years

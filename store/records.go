@@ -52,6 +52,10 @@ type Service struct {
 	AuthorizationCodeDuration int64 `bson:"authorizationCodeDuration"`
 	TicketDuration            int64 `bson:"ticketDuration"`
 
+	// RequestRateLimit caps the API calls of the service, per second and
+	// per engine instance; 0 means no cap (SECURITY M08).
+	RequestRateLimit int64 `bson:"requestRateLimit,omitempty"`
+
 	PKCERequired     bool `bson:"pkceRequired"`
 	PKCES256Required bool `bson:"pkceS256Required"`
 	RefreshTokenKept bool `bson:"refreshTokenKept"`
