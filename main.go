@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -62,6 +63,9 @@ type config struct {
 	// /health/ready at 503 before it closes its listener, so that load
 	// balancers stop routing to it first.
 	ShutdownDelay time.Duration
+	// Logs receives the JSON log lines; os.Stderr when nil (tests capture
+	// them to prove what is never logged).
+	Logs io.Writer
 	// MasterKey seals private signing keys at rest; nil in memory mode,
 	// where the engine draws one for the life of the process.
 	MasterKey []byte

@@ -25,7 +25,11 @@ const sweepInterval = 5 * time.Minute
 // run starts the engine and serves until ctx ends. Credentials that are
 // generated or seeded for the demo are printed once to out — never logged.
 func run(ctx context.Context, cfg config, out io.Writer) error {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logs := cfg.Logs
+	if logs == nil {
+		logs = os.Stderr
+	}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	metrics := api.NewMetrics()
 	st, err := openStore(ctx, cfg, metrics)

@@ -19,7 +19,8 @@ import (
 var (
 	resTokensCreated = result{code: "G009001", text: "the tokens were created; they are shown only in this response"}
 	resTokensRevoked = result{code: "G009002", text: "%d tokens were revoked"}
-	resTokenNotFound = result{"G009201", KindNotFound, "token %s not found"}
+	// resTokenNotFound does not repeat the identifier: it may be a token.
+	resTokenNotFound = result{"G009201", KindNotFound, "no such token in this service"}
 )
 
 // createGrantTypes are the grants a token can be minted for. refresh_token
@@ -214,7 +215,7 @@ func (e *Engine) revokeOwned(ctx context.Context, svc store.Service, clientIdent
 func (e *Engine) DeleteToken(ctx context.Context, svc store.Service, identifier string) error {
 	t, err := e.findToken(ctx, svc, identifier)
 	if errors.Is(err, store.ErrNotFound) {
-		return newError(resTokenNotFound, nil, strconv.Quote(identifier))
+		return newError(resTokenNotFound, nil)
 	}
 	if err != nil {
 		return err
