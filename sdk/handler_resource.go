@@ -19,14 +19,7 @@ import (
 // clients' tokens.
 func (f *Frontend) RevocationHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !allow(w, r, http.MethodPost) {
-			return
-		}
-		creds, ok := f.clientCredentials(w, r)
-		if !ok {
-			return
-		}
-		body, ok := f.readBody(w, r)
+		creds, body, ok := f.clientRequest(w, r)
 		if !ok {
 			return
 		}

@@ -64,6 +64,21 @@ func (f *Frontend) clientCredentials(w http.ResponseWriter, r *http.Request) (ba
 	return basicCredentials{id: id, secret: secret, used: true}, true
 }
 
+// clientRequest reads what the token and revocation endpoints forward: a
+// POST's Basic credentials and form body. When it reports false, the
+// request has been answered (405, 401 or 413).
+func (f *Frontend) clientRequest(w http.ResponseWriter, r *http.Request) (basicCredentials, string, bool) {
+	if !allow(w, r, http.MethodPost) {
+		return basicCredentials{}, "", false
+	}
+	creds, ok := f.clientCredentials(w, r)
+	if !ok {
+		return basicCredentials{}, "", false
+	}
+	body, ok := f.readBody(w, r)
+	return creds, body, ok
+}
+
 // respondClient answers an action of a client-authenticating endpoint,
 // with Retry-After when the client is throttled.
 func (f *Frontend) respondClient(w http.ResponseWriter, res Result, creds basicCredentials) {
@@ -82,14 +97,7 @@ func (f *Frontend) respondClient(w http.ResponseWriter, res Result, creds basicC
 // action, finishing PASSWORD and JWT_BEARER with opts.
 func (f *Frontend) TokenHandler(opts TokenOptions) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !allow(w, r, http.MethodPost) {
-			return
-		}
-		creds, ok := f.clientCredentials(w, r)
-		if !ok {
-			return
-		}
-		body, ok := f.readBody(w, r)
+		creds, body, ok := f.clientRequest(w, r)
 		if !ok {
 			return
 		}
