@@ -35,124 +35,33 @@ import (
 // The end-to-end tests drive the real engine, through a real frontend, with
 // the OAuth 2.0 and OpenID Connect client libraries applications use.
 
-// frontend is the smallest Gatehouse frontend: it owns the OAuth endpoints
-// of one service, relays each request to the engine as it came, and answers
-// what the engine says (DESIGN §3). Its only user, already signed in, is
-// user; there is no login or consent page.
+// frontend is the smallest Gatehouse frontend, built on the SDK: it owns
+// the OAuth endpoints of one service and relays each request to the engine.
+// Its only user, already signed in, is user; there is no login or consent
+// page: every interaction is approved at once.
 type frontend struct {
-	engine *gatehouse.Client // the service's API key and secret
-	user   string
+	fe   *gatehouse.Frontend
+	user string
 }
 
 func (f *frontend) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /authorize", f.authorize)
-	mux.HandleFunc("POST /token", f.token)
-	mux.HandleFunc("GET /.well-known/openid-configuration", f.relay("/api/service/configuration"))
-	mux.HandleFunc("GET /jwks", f.relay("/api/service/jwks/get"))
+	mux.Handle("/authorize", f.fe.AuthorizationHandler(f))
+	mux.Handle("/token", f.fe.TokenHandler(gatehouse.TokenOptions{}))
+	mux.Handle("/.well-known/openid-configuration", f.fe.DiscoveryHandler())
+	mux.Handle("/jwks", f.fe.JWKSHandler())
 	return mux
 }
 
-// answer is what a frontend acts on in a runtime answer of the engine.
-type answer struct {
-	Action          string `json:"action"`
-	ResponseContent string `json:"responseContent"`
-	Ticket          string `json:"ticket"`
+// Interaction implements gatehouse.Interactor: the user has a session, so
+// sign them in without a page.
+func (f *frontend) Interaction(w http.ResponseWriter, r *http.Request, res *gatehouse.AuthorizationResponse) {
+	f.fe.Issue(w, r, gatehouse.AuthorizationIssueRequest{Ticket: res.Ticket, Subject: f.user, AuthTime: time.Now().Unix()})
 }
 
-func (f *frontend) authorize(w http.ResponseWriter, r *http.Request) {
-	var a answer
-	if err := f.call(r, "/api/auth/authorization", map[string]any{"parameters": r.URL.RawQuery}, &a); err != nil {
-		fault(w, err)
-		return
-	}
-	if a.Action == "INTERACTION" || a.Action == "NO_INTERACTION" {
-		// The user has a session: sign them in without a page.
-		issue := map[string]any{"ticket": a.Ticket, "subject": f.user, "authTime": time.Now().Unix()}
-		if err := f.call(r, "/api/auth/authorization/issue", issue, &a); err != nil {
-			fault(w, err)
-			return
-		}
-	}
-	respond(w, a, false)
-}
-
-func (f *frontend) token(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
-	if err != nil {
-		respond(w, answer{Action: "BAD_REQUEST", ResponseContent: `{"error":"invalid_request"}`}, false)
-		return
-	}
-	id, secret, basic := r.BasicAuth()
-	var a answer
-	in := map[string]any{"parameters": string(body), "clientId": id, "clientSecret": secret}
-	if err := f.call(r, "/api/auth/token", in, &a); err != nil {
-		fault(w, err)
-		return
-	}
-	respond(w, a, basic)
-}
-
-// relay republishes a document of the service as the engine renders it.
-func (f *frontend) relay(path string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var doc json.RawMessage
-		if err := f.engine.Do(r.Context(), http.MethodGet, path, nil, &doc); err != nil {
-			fault(w, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(doc)
-	}
-}
-
-func (f *frontend) call(r *http.Request, path string, in any, out *answer) error {
-	return f.engine.Do(r.Context(), http.MethodPost, path, in, out)
-}
-
-// respond answers an action as DESIGN §3 says; basic tells whether the
-// client authenticated with HTTP Basic.
-func respond(w http.ResponseWriter, a answer, basic bool) {
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	status := http.StatusInternalServerError
-	switch a.Action {
-	case "LOCATION":
-		h.Set("Location", a.ResponseContent)
-		w.WriteHeader(http.StatusFound)
-		return
-	case "FORM":
-		h.Set("Content-Type", "text/html;charset=UTF-8")
-		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, a.ResponseContent)
-		return
-	case "OK":
-		status = http.StatusOK
-	case "BAD_REQUEST":
-		status = http.StatusBadRequest
-	case "INVALID_CLIENT":
-		if basic {
-			h.Set("WWW-Authenticate", `Basic realm="test"`)
-		}
-		status = http.StatusUnauthorized
-	}
-	h.Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, a.ResponseContent)
-}
-
-// fault answers when the engine call itself failed: 503 when the engine's
-// store is unavailable (worth a retry), else 500.
-func fault(w http.ResponseWriter, err error) {
-	status, body := http.StatusInternalServerError, `{"error":"server_error"}`
-	if e := (*gatehouse.Error)(nil); errors.As(err, &e) && e.StatusCode == http.StatusServiceUnavailable {
-		status, body = http.StatusServiceUnavailable, `{"error":"temporarily_unavailable"}`
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
+// NoInteraction implements gatehouse.Interactor, as Interaction.
+func (f *frontend) NoInteraction(w http.ResponseWriter, r *http.Request, res *gatehouse.AuthorizationResponse) {
+	f.Interaction(w, r, res)
 }
 
 // testbed is an engine, a service created on it by the operator, and the
@@ -200,7 +109,7 @@ func newTestbed(t *testing.T, cfg config) testbed {
 		t.Fatalf("create service: %v", err)
 	}
 	service := &gatehouse.Client{BaseURL: base, Key: fmt.Sprint(svc.APIKey), Secret: svc.APISecret}
-	srv.Config.Handler = (&frontend{engine: service, user: "alice"}).routes()
+	srv.Config.Handler = (&frontend{fe: &gatehouse.Frontend{Client: service}, user: "alice"}).routes()
 	srv.Start()
 	return testbed{issuer: issuer, apiKey: svc.APIKey, service: service}
 }
@@ -381,7 +290,7 @@ func TestOAuth2ClientEndToEnd(t *testing.T) {
 		cc.ClientSecret += "x"
 		_, err = cc.Token(ctx)
 		re := wantOAuthError(t, "a wrong secret", err, "invalid_client", http.StatusUnauthorized)
-		if got := re.Response.Header.Get("WWW-Authenticate"); got != `Basic realm="test"` {
+		if got := re.Response.Header.Get("WWW-Authenticate"); got != `Basic realm="gatehouse"` {
 			t.Errorf("WWW-Authenticate %q, want a Basic challenge", got)
 		}
 	})
