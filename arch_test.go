@@ -64,6 +64,11 @@ func TestDependencyRules(t *testing.T) {
 		}},
 		{pkg: module + "/store/memstore", allowed: []string{module + "/store", "github.com/google/uuid"}},
 		{pkg: module + "/store/mongostore", forbidden: []string{module + "/service", module + "/api", "github.com/labstack/echo"}},
+		// frontend-example is what a newcomer copies to write a frontend:
+		// it is built on the SDK alone (plus bcrypt for its demo users),
+		// never on the engine's packages (issue 7).
+		{pkg: module + "/frontend-example", allowed: []string{module + "/frontend-example/app", module + "/sdk", "golang.org/x/crypto"}},
+		{pkg: module + "/frontend-example/app", allowed: []string{module + "/sdk", "golang.org/x/crypto"}},
 	}
 	for _, r := range rules {
 		p, ok := pkgs[r.pkg]

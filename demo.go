@@ -27,6 +27,13 @@ func demoSeed() service.Seed {
 	svc.ServiceName = "Gatehouse demo"
 	svc.Issuer = demoIssuer
 	svc.Description = "Created by `go run .` for frontend-example; in memory only."
+	// frontend-example's endpoints, so that discovery publishes them.
+	svc.AuthorizationEndpoint = demoIssuer + "/authorize"
+	svc.TokenEndpoint = demoIssuer + "/token"
+	svc.UserInfoEndpoint = demoIssuer + "/userinfo"
+	svc.JWKSURI = demoIssuer + "/jwks"
+	svc.RevocationEndpoint = demoIssuer + "/revoke"
+	svc.IntrospectionEndpoint = demoIssuer + "/introspect"
 	return service.Seed{Services: []service.SeedService{{
 		Service:   svc,
 		APISecret: demoAPISecret,

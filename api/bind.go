@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,7 +44,11 @@ func (s *server) bindJSON(c echo.Context, dst any) ([]service.FieldError, error)
 	if err != nil || mt != echo.MIMEApplicationJSON {
 		return nil, service.Malformed("Content-Type must be application/json")
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return nil, decodeError(err)
@@ -51,7 +56,75 @@ func (s *server) bindJSON(c echo.Context, dst any) ([]service.FieldError, error)
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, service.Malformed("the body must hold exactly one JSON object")
 	}
+	// encoding/json matches member names without regard to case, so
+	// "ClientNAme" would fill clientName and two spellings of one field
+	// would race: names must be exact (the body decoded, so it is valid).
+	var raw any
+	_ = json.Unmarshal(body, &raw)
+	if bad := inexactNames(raw, reflect.TypeOf(dst), ""); len(bad) > 0 {
+		return nil, service.InvalidFields(bad)
+	}
 	return s.tagProblems(dst)
+}
+
+// inexactNames lists the object members of v whose names are not, to the
+// letter, the JSON name of a field of t (a struct, or a pointer, slice or
+// map leading to one).
+func inexactNames(v any, t reflect.Type, path string) []service.FieldError {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var bad []service.FieldError
+	switch v := v.(type) {
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		fields := jsonFields(t)
+		for name, member := range v {
+			f, ok := fields[name]
+			if !ok {
+				bad = append(bad, service.FieldError{Field: path + name, Message: "unknown field"})
+				continue
+			}
+			bad = append(bad, inexactNames(member, f.Type, path+name+".")...)
+		}
+	case []any:
+		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+			return nil
+		}
+		for i, e := range v {
+			bad = append(bad, inexactNames(e, t.Elem(), fmt.Sprintf("%s[%d].", strings.TrimSuffix(path, "."), i))...)
+		}
+	}
+	slices.SortFunc(bad, func(a, b service.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return bad
+}
+
+// jsonFields are the fields of struct t by JSON name, embedded structs'
+// included.
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "":
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			for k, v := range jsonFields(ft) {
+				out[k] = v
+			}
+		case name == "":
+			out[f.Name] = f
+		default:
+			out[name] = f
+		}
+	}
+	return out
 }
 
 // decodeError explains why a body could not be decoded, naming the field

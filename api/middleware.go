@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -63,7 +62,13 @@ func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if svc, ok := serviceOf(c); ok {
 			attrs = append(attrs, slog.Int64("service_id", svc.APIKey))
 		}
-		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
+		// Answered calls are counted by /metrics; logging each one would cost
+		// a JSON line and a write on the hot path. Refusals stay at info.
+		level := slog.LevelDebug
+		if c.Response().Status >= http.StatusBadRequest {
+			level = slog.LevelInfo
+		}
+		s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 		s.metrics.observe(c, time.Since(start))
 		return nil
 	}
@@ -83,19 +88,6 @@ func (s *server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}()
 		return next(c)
-	}
-}
-
-// callTimeout puts a deadline on everything a call does, store calls
-// included, so a hung database cannot hold requests forever.
-func callTimeout(d time.Duration) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
-			defer cancel()
-			c.SetRequest(c.Request().WithContext(ctx))
-			return next(c)
-		}
 	}
 }
 

@@ -21,9 +21,6 @@ type Config struct {
 	// ManagementBodyLimit bounds management request bodies in bytes
 	// (default 1 MiB).
 	ManagementBodyLimit int64
-	// CallTimeout bounds the work of one API call, store calls included
-	// (default 10 s).
-	CallTimeout time.Duration
 	// OpenAPI is the contract served at /openapi.yaml.
 	OpenAPI []byte
 	// Metrics are served at /metrics; a fresh set when nil.
@@ -54,9 +51,6 @@ func New(cfg Config) *echo.Echo {
 	if cfg.ManagementBodyLimit <= 0 {
 		cfg.ManagementBodyLimit = 1 << 20
 	}
-	if cfg.CallTimeout <= 0 {
-		cfg.CallTimeout = 10 * time.Second
-	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
@@ -77,7 +71,7 @@ func New(cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(requestID, s.logRequests, s.recoverPanics, callTimeout(cfg.CallTimeout))
+	e.Use(requestID, s.logRequests, s.recoverPanics)
 
 	e.GET("/health/live", s.live)
 	e.GET("/health/ready", s.ready)

@@ -71,10 +71,25 @@ func (f *Frontend) AuthorizationHandler(ui Interactor) http.Handler {
 // Issue ends an authorization request the end-user granted: it calls
 // /api/auth/authorization/issue and answers with the redirect or form_post
 // page to the client (or the engine's error, e.g. for a used ticket).
+// Called from the handler of a login or consent form (a POST), the
+// redirect is 303 See Other, so that no browser replays the form — with
+// its password — to the client (RFC 9700 §4.12).
 func (f *Frontend) Issue(w http.ResponseWriter, r *http.Request, req AuthorizationIssueRequest) {
 	res, err := f.Client.AuthorizationIssue(r.Context(), req)
 	if err != nil {
 		f.fail(w, r, err)
+		return
+	}
+	respondToBrowser(w, r, res.Result)
+}
+
+// respondToBrowser is Respond for an answer to the end-user's browser:
+// a redirect after a POST is 303 rather than 302.
+func respondToBrowser(w http.ResponseWriter, r *http.Request, res Result) {
+	if res.Action == ActionLocation && r.Method == http.MethodPost {
+		noStore(w.Header())
+		w.Header().Set("Location", res.ResponseContent)
+		w.WriteHeader(http.StatusSeeOther)
 		return
 	}
 	Respond(w, res.Action, res.ResponseContent)
@@ -82,12 +97,12 @@ func (f *Frontend) Issue(w http.ResponseWriter, r *http.Request, req Authorizati
 
 // Fail ends an authorization request that cannot be granted: it calls
 // /api/auth/authorization/fail and answers with the error redirect or
-// form_post page to the client.
+// form_post page to the client; 303 after a POST, as Issue.
 func (f *Frontend) Fail(w http.ResponseWriter, r *http.Request, req AuthorizationFailRequest) {
 	res, err := f.Client.AuthorizationFail(r.Context(), req)
 	if err != nil {
 		f.fail(w, r, err)
 		return
 	}
-	Respond(w, res.Action, res.ResponseContent)
+	respondToBrowser(w, r, res.Result)
 }

@@ -64,7 +64,7 @@ func TestAuthorizationHandlerPostAndNoInteraction(t *testing.T) {
 	}
 	assertCall(t, calls[0], "POST", "/api/auth/authorization", `{"parameters":"response_type=code&client_id=app&prompt=none"}`)
 	assertCall(t, calls[1], "POST", "/api/auth/authorization/fail", `{"ticket":"tk","reason":"LOGIN_REQUIRED"}`)
-	if got != (answered{status: 302, location: "https://app.example.com/cb?error=login_required"}) {
+	if got != (answered{status: 303, location: "https://app.example.com/cb?error=login_required"}) {
 		t.Errorf("answer = %+v", got)
 	}
 }
@@ -107,7 +107,14 @@ func TestIssueAnswersTheAuthorizationResponse(t *testing.T) {
 	rec := httptest.NewRecorder()
 	fe.Issue(rec, httptest.NewRequest("POST", "/consent", nil), AuthorizationIssueRequest{Ticket: "tk", Subject: "alice", AuthTime: 1767225600})
 	assertCall(t, e.one(t), "POST", "/api/auth/authorization/issue", `{"ticket":"tk","subject":"alice","authTime":1767225600}`)
-	if got := answeredOf(t, rec); got != (answered{status: 302, location: "https://app.example.com/cb?code=c&iss=x"}) {
+	// After the consent form's POST: 303, so the form is never replayed.
+	if got := answeredOf(t, rec); got != (answered{status: 303, location: "https://app.example.com/cb?code=c&iss=x"}) {
 		t.Errorf("answer = %+v", got)
+	}
+	// Issued during a GET (e.g. a silent prompt=none request): 302.
+	rec = httptest.NewRecorder()
+	fe.Issue(rec, httptest.NewRequest("GET", "/authorize", nil), AuthorizationIssueRequest{Ticket: "tk", Subject: "alice"})
+	if got := answeredOf(t, rec); got != (answered{status: 302, location: "https://app.example.com/cb?code=c&iss=x"}) {
+		t.Errorf("answer to a GET = %+v", got)
 	}
 }

@@ -65,6 +65,6 @@ func (e *Engine) AuthorizationFail(ctx context.Context, svc store.Service, ticke
 	if description != "" {
 		text = description
 	}
-	res := authzResult{code: resAuthzFailed.code, oauthError: code, text: resAuthzFailed.text + ": %s"}
+	res := authzResult{code: resAuthzFailed.code, oauthError: code, text: resAuthzFailed.text}
 	return e.replyTo(svc, req).error(res, text), nil
 }

@@ -25,7 +25,9 @@ var (
 	resAuthzInteraction   = authzResult{"G004001", "", "the authorization request is valid; authenticate the end-user and ask for consent, then call /auth/authorization/issue or /fail with the ticket"}
 	resAuthzNoInteraction = authzResult{"G004002", "", "the authorization request is valid and has prompt=none: do not show any page (OIDC Core §3.1.2.1); issue if the end-user is logged in and has consented, else fail"}
 	resAuthzIssued        = authzResult{"G004003", "", "the authorization response is ready"}
-	resAuthzFailed        = authzResult{"G004004", "", "the error response is ready"}
+	// resAuthzFailed's text is the reason's: it is the error_description
+	// the client reads.
+	resAuthzFailed = authzResult{"G004004", "", "%s"}
 
 	// Engine errors.
 	resAuthzEngine = authzResult{"G004101", oauth.CodeServerError, "the engine failed; the cause is logged under the request id"}

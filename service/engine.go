@@ -50,6 +50,8 @@ type Engine struct {
 	jwksPublic, jwksPrivate *jwksFetcher
 	// throttle counts failed client authentications (SECURITY C16).
 	throttle *authThrottle
+	// privateKeys are the signing keys already unsealed.
+	privateKeys unsealedKeys
 }
 
 // New returns an Engine for cfg, or an error naming what is wrong with cfg.

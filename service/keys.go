@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -166,13 +167,9 @@ func (e *Engine) signingKey(ctx context.Context, svc store.Service, alg string) 
 	if !ok {
 		return jose.SigningKey{}, Internal(fmt.Errorf("service %d has no %s key", svc.APIKey, alg))
 	}
-	der, err := e.sealer.open(k.SealedPrivateKey, keyAAD(k.ServiceID, k.KID))
+	priv, err := e.privateKeys.get(e.sealer, k)
 	if err != nil {
-		return jose.SigningKey{}, newError(resKeyUnseal, fmt.Errorf("key %s of service %d: %w", k.KID, k.ServiceID, err))
-	}
-	priv, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return jose.SigningKey{}, Internal(fmt.Errorf("parse key %s: %w", k.KID, err))
+		return jose.SigningKey{}, err
 	}
 	return jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: jose.JSONWebKey{Key: priv, KeyID: k.KID, Algorithm: alg}}, nil
 }
@@ -261,4 +258,47 @@ func (e *Engine) idTokenHintSubject(ctx context.Context, svc store.Service, hint
 		return claims.Subject, nil
 	}
 	return "", errors.New("id_token_hint: signed by no key of this service")
+}
+
+// maxUnsealed bounds the unsealed keys kept: two active keys per service,
+// plus the retired ones still in use, for many services.
+const maxUnsealed = 10_000
+
+// unsealedKeys keeps private keys unsealed and parsed, by service and kid.
+// A kid is the thumbprint of its key, so the sealed key of a (service, kid)
+// never changes: the entry never goes stale. Unsealing and parsing PKCS #8
+// cost more than an ES256 signature (an RSA key's parse is ~0.1 ms).
+type unsealedKeys struct {
+	mu   sync.Mutex
+	keys map[keyID]crypto.PrivateKey
+}
+
+type keyID struct {
+	service int64
+	kid     string
+}
+
+func (u *unsealedKeys) get(s *sealer, k store.SigningKey) (crypto.PrivateKey, error) {
+	id := keyID{k.ServiceID, k.KID}
+	u.mu.Lock()
+	priv, ok := u.keys[id]
+	u.mu.Unlock()
+	if ok {
+		return priv, nil
+	}
+	der, err := s.open(k.SealedPrivateKey, keyAAD(k.ServiceID, k.KID))
+	if err != nil {
+		return nil, newError(resKeyUnseal, fmt.Errorf("key %s of service %d: %w", k.KID, k.ServiceID, err))
+	}
+	priv, err = x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, Internal(fmt.Errorf("parse key %s: %w", k.KID, err))
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.keys == nil || len(u.keys) >= maxUnsealed {
+		u.keys = map[keyID]crypto.PrivateKey{}
+	}
+	u.keys[id] = priv
+	return priv, nil
 }

@@ -81,7 +81,7 @@ func (e *Engine) TokenFail(ctx context.Context, svc store.Service, ticket, reaso
 	if bad, err := e.consumeTicket(ctx, svc, ticket, ticketPassword, &req); err != nil || bad != nil {
 		return passwordTicketOutcome(bad, err)
 	}
-	res := authzResult{code: resTokenFailed.code, oauthError: why.code, text: resTokenFailed.text + ": %s"}
+	res := authzResult{code: resTokenFailed.code, oauthError: why.code, text: resTokenFailed.text}
 	return tokenError(res, why.text), nil
 }
 

@@ -15,7 +15,8 @@ const (
 var (
 	resTokenOK       = authzResult{"G005001", "", "the token response is ready"}
 	resTokenPassword = authzResult{"G005002", "", "the resource owner password credentials request is valid; check username and password against the user store, then call /auth/token/issue or /auth/token/fail with the ticket (RFC 6749 §4.3.2)"}
-	resTokenFailed   = authzResult{"G005003", "", "the error response is ready"}
+	// resTokenFailed's text is the reason's: see resAuthzFailed.
+	resTokenFailed = authzResult{"G005003", "", "%s"}
 	// resTokenJWTBearer answers a JWT bearer request of a service that
 	// trusts no issuer (Authlete's JWT_BEARER): the assertion is well formed
 	// and its claims pass the checks that need no key; the frontend decides

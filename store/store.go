@@ -80,7 +80,8 @@ type TicketStore interface {
 	// ConsumeTicket marks the ticket with this hash used. Exactly one caller
 	// ever consumes a ticket: it gets the record and a nil error. Every later
 	// caller gets the record and ErrConsumed, so the engine can tell a replay
-	// from a guess. An unknown hash gets ErrNotFound. Expiry is not checked
+	// from a guess; a backend may have dropped that record's Payload, which
+	// a spent ticket never needs again. An unknown hash gets ErrNotFound. Expiry is not checked
 	// here; the caller compares ExpiresAt with its clock.
 	ConsumeTicket(ctx context.Context, serviceID int64, hash string) (Ticket, error)
 	// DeleteExpiredTickets removes, across all services, the tickets (and

@@ -19,7 +19,7 @@ func (s *Store) CreateCode(_ context.Context, c store.AuthorizationCode) error {
 func (s *Store) ConsumeCode(_ context.Context, serviceID int64, hash string) (store.AuthorizationCode, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return consumeOnce(s.codes, hashKey{serviceID, hash}, cloneCode, "code")
+	return consumeOnce(s.codes, hashKey{serviceID, hash}, cloneCode, nil, "code")
 }
 
 // DeleteExpiredCodes implements store.CodeStore.

@@ -32,6 +32,15 @@ type Store struct {
 	claims   map[claimKey]time.Time
 	codes    map[hashKey]*once[store.AuthorizationCode]
 	tokens   map[hashKey]store.Token
+	// grants indexes tokens by grant, so that revoking a grant (every
+	// replayed code or refresh token, every revocation) costs the size of
+	// the grant, not a scan of every token under the write lock.
+	grants map[grantKey]map[string]struct{}
+}
+
+type grantKey struct {
+	service int64
+	grant   string
 }
 
 type clientKey struct {
@@ -56,6 +65,7 @@ func New() *Store {
 		claims:   make(map[claimKey]time.Time),
 		codes:    make(map[hashKey]*once[store.AuthorizationCode]),
 		tokens:   make(map[hashKey]store.Token),
+		grants:   make(map[grantKey]map[string]struct{}),
 	}
 }
 

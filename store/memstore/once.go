@@ -31,8 +31,9 @@ func createOnce[T any](m map[hashKey]*once[T], k hashKey, rec T, what string) er
 
 // consumeOnce marks a record used. The caller holds the write lock, so the
 // check and the mark are one step: exactly one caller consumes a record;
-// later ones get it with ErrConsumed.
-func consumeOnce[T any](m map[hashKey]*once[T], k hashKey, clone func(T) T, what string) (T, error) {
+// later ones get it with ErrConsumed. spend, when not nil, shrinks the
+// record kept after its use to what a replay still needs.
+func consumeOnce[T any](m map[hashKey]*once[T], k hashKey, clone, spend func(T) T, what string) (T, error) {
 	o, ok := m[k]
 	if !ok {
 		var zero T
@@ -42,7 +43,11 @@ func consumeOnce[T any](m map[hashKey]*once[T], k hashKey, clone func(T) T, what
 		return clone(o.rec), fmt.Errorf("memstore: consume %s: %w", what, store.ErrConsumed)
 	}
 	o.used = true
-	return clone(o.rec), nil
+	rec := clone(o.rec)
+	if spend != nil {
+		o.rec = spend(o.rec)
+	}
+	return rec, nil
 }
 
 func deleteExpiredOnce[T any](m map[hashKey]*once[T], before time.Time, expiresAt func(T) time.Time) int {
@@ -67,6 +72,7 @@ func (k clientKey) owner() int64 { return k.service }
 func (k aliasKey) owner() int64  { return k.service }
 func (k keyKey) owner() int64    { return k.service }
 func (k claimKey) owner() int64  { return k.service }
+func (k grantKey) owner() int64  { return k.service }
 
 // dropService deletes every record of a service from m.
 func dropService[K owned, V any](m map[K]V, serviceID int64) {

@@ -66,6 +66,7 @@ func (s *Store) DeleteService(_ context.Context, serviceID int64) error {
 	dropService(s.tickets, serviceID)
 	dropService(s.codes, serviceID)
 	dropService(s.tokens, serviceID)
+	dropService(s.grants, serviceID)
 	dropService(s.keys, serviceID)
 	dropService(s.claims, serviceID)
 	return nil

@@ -18,7 +18,10 @@ func (s *Store) CreateTicket(_ context.Context, t store.Ticket) error {
 func (s *Store) ConsumeTicket(_ context.Context, serviceID int64, hash string) (store.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return consumeOnce(s.tickets, hashKey{serviceID, hash}, cloneTicket, "ticket")
+	// A spent ticket keeps its kind and expiry for replays; its payload,
+	// a whole authorization request, is dropped.
+	spend := func(t store.Ticket) store.Ticket { t.Payload = nil; return t }
+	return consumeOnce(s.tickets, hashKey{serviceID, hash}, cloneTicket, spend, "ticket")
 }
 
 // DeleteExpiredTickets implements store.TicketStore.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-oss/gatehouse/store"
@@ -17,7 +18,12 @@ func (s *Store) CreateToken(_ context.Context, t store.Token) error {
 	if _, ok := s.tokens[key]; ok {
 		return fmt.Errorf("memstore: create token: %w", store.ErrAlreadyExists)
 	}
-	s.tokens[key] = cloneToken(t)
+	s.tokens[key] = ownedToken(t)
+	g := grantKey{t.ServiceID, t.GrantID}
+	if s.grants[g] == nil {
+		s.grants[g] = map[string]struct{}{}
+	}
+	s.grants[g][t.Hash] = struct{}{}
 	return nil
 }
 
@@ -32,20 +38,28 @@ func (s *Store) GetToken(_ context.Context, serviceID int64, hash string) (store
 	return cloneToken(t), nil
 }
 
-// DeleteGrant implements store.TokenStore. It scans every token: revoking a
-// grant is rare (a replayed code or refresh token, an explicit revocation),
-// and an index by grant would be one more map to keep in step.
+// DeleteGrant implements store.TokenStore, through the grant index.
 func (s *Store) DeleteGrant(_ context.Context, serviceID int64, grantID string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for k, t := range s.tokens {
-		if k.service == serviceID && t.GrantID == grantID {
-			delete(s.tokens, k)
-			n++
-		}
+	g := grantKey{serviceID, grantID}
+	n := len(s.grants[g])
+	for hash := range s.grants[g] {
+		delete(s.tokens, hashKey{serviceID, hash})
 	}
+	delete(s.grants, g)
 	return n, nil
+}
+
+// deleteToken removes a stored token and its entry in the grant index; the
+// caller holds the write lock.
+func (s *Store) deleteToken(k hashKey, t store.Token) {
+	delete(s.tokens, k)
+	g := grantKey{k.service, t.GrantID}
+	delete(s.grants[g], k.hash)
+	if len(s.grants[g]) == 0 {
+		delete(s.grants, g)
+	}
 }
 
 // matches reports whether t of serviceID is selected by f.
@@ -78,7 +92,7 @@ func (s *Store) DeleteTokens(_ context.Context, serviceID int64, f store.TokenFi
 	n := 0
 	for k, t := range s.tokens {
 		if matches(t, serviceID, f) {
-			delete(s.tokens, k)
+			s.deleteToken(k, t)
 			n++
 		}
 	}
@@ -92,11 +106,23 @@ func (s *Store) DeleteExpiredTokens(_ context.Context, before time.Time) (int, e
 	n := 0
 	for k, t := range s.tokens {
 		if t.ExpiresAt.Before(before) {
-			delete(s.tokens, k)
+			s.deleteToken(k, t)
 			n++
 		}
 	}
 	return n, nil
+}
+
+// ownedToken is the copy of t the store keeps. Its strings are copied too:
+// a scope parsed out of a request is a substring of the whole request, and
+// keeping it would keep up to 16 KiB of parameters alive per stored token.
+func ownedToken(t store.Token) store.Token {
+	t = cloneToken(t)
+	for i, s := range t.Scopes {
+		t.Scopes[i] = strings.Clone(s)
+	}
+	t.Subject = strings.Clone(t.Subject)
+	return t
 }
 
 func cloneToken(t store.Token) store.Token {

@@ -142,6 +142,27 @@ func testTokenDeleteGrant(t *testing.T, s store.Store) {
 		}
 	}
 
+	// A grant thinned by expiry and by owner revocation still revokes
+	// exactly what is left of it.
+	thinned := []store.Token{
+		newToken(1, "th-1", "g3", "access", time.Minute),
+		newToken(1, "th-2", "g3", "refresh", 24*time.Hour),
+		newToken(1, "th-3", "g3", "access", time.Hour),
+	}
+	thinned[2].Subject = "user-2"
+	for _, tk := range thinned {
+		mustNil(t, "CreateToken", s.CreateToken(ctx(t), tk))
+	}
+	if _, err := s.DeleteExpiredTokens(ctx(t), base.Add(30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteTokens(ctx(t), 1, store.TokenFilter{Subject: "user-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err = s.DeleteGrant(ctx(t), 1, "g3"); err != nil || n != 1 {
+		t.Errorf("DeleteGrant(thinned) = %d, %v; want 1", n, err)
+	}
+
 	// Revoking again, or a grant with no tokens, is not an error.
 	for _, grant := range []string{"g1", "no-such-grant"} {
 		n, err = s.DeleteGrant(ctx(t), 1, grant)
