@@ -957,7 +957,7 @@ func authzCaseNoState(t *testing.T, f *authzFixture) {
 	got := f.interact(t, authzQuery("response_type", "code id_token", "client_id", "web", "redirect_uri", authzWebCB, "scope", "openid", "nonce", "n-1"))
 	params := authzExpectRedirect(t, f.issue(t, authzIssue{Ticket: got.Ticket, Subject: "alice"}),
 		authzRedirect{uri: authzWebCB, mode: "fragment", issuer: f.a.issuer, code: "G004003"})
-	claims := f.idToken(t, f.a, params.Get("id_token"), f.clientID("web"))
+	claims := f.idToken(t, f.a, params.Get("id_token"), "web")
 	if _, ok := claims["s_hash"]; ok {
 		t.Errorf("s_hash without a state: %v", claims)
 	}
@@ -972,7 +972,7 @@ func authzCaseLongValues(t *testing.T, f *authzFixture, longState string) {
 		"scope", "openid", "state", longState, "nonce", longNonce))
 	params := authzExpectRedirect(t, f.issue(t, authzIssue{Ticket: got.Ticket, Subject: "alice"}),
 		authzRedirect{uri: authzWebCB, mode: "fragment", issuer: f.a.issuer, code: "G004003", state: longState})
-	claims := f.idToken(t, f.a, params.Get("id_token"), f.clientID("web"))
+	claims := f.idToken(t, f.a, params.Get("id_token"), "web")
 	if claims["nonce"] != longNonce || claims["s_hash"] != authzHalfHash(longState) {
 		t.Errorf("nonce %d chars, s_hash %v", len(fmt.Sprint(claims["nonce"])), claims["s_hash"])
 	}
@@ -1074,7 +1074,7 @@ func authzCaseResponseTypes(t *testing.T, f *authzFixture) {
 			if !tc.idToken {
 				return
 			}
-			claims := f.idToken(t, f.a, params.Get("id_token"), f.clientID("web"))
+			claims := f.idToken(t, f.a, params.Get("id_token"), "web")
 			want := map[string]any{
 				"sub": "alice", "nonce": "n-0S6", "auth_time": float64(authTime), "acr": "urn:mace:incommon:iap:silver",
 				"name": "Alice", "email": "alice@example.com", "s_hash": authzHalfHash("abc"),
@@ -1153,7 +1153,7 @@ func authzCasePromptNoneSuccess(t *testing.T, f *authzFixture) {
 	}
 	params := authzExpectRedirect(t, f.issue(t, authzIssue{Ticket: got.Ticket, Subject: "alice", AuthTime: authTime}),
 		authzRedirect{uri: authzWebCB, mode: "fragment", issuer: f.a.issuer, code: "G004003", state: "abc"})
-	claims := f.idToken(t, f.a, params.Get("id_token"), f.clientID("web"))
+	claims := f.idToken(t, f.a, params.Get("id_token"), "web")
 	if claims["sub"] != "alice" || claims["auth_time"] != float64(authTime) || claims["nonce"] != "n-2" {
 		t.Errorf("claims = %v", claims)
 	}
@@ -1170,7 +1170,7 @@ func authzCasePromptLogin(t *testing.T, f *authzFixture) {
 	}
 	params := authzExpectRedirect(t, f.issue(t, authzIssue{Ticket: got.Ticket, Subject: "alice", AuthTime: fresh}),
 		authzRedirect{uri: authzWebCB, mode: "fragment", issuer: f.a.issuer, code: "G004003", state: "abc"})
-	if at := f.idToken(t, f.a, params.Get("id_token"), f.clientID("web"))["auth_time"]; at != float64(fresh) || fresh <= old {
+	if at := f.idToken(t, f.a, params.Get("id_token"), "web")["auth_time"]; at != float64(fresh) || fresh <= old {
 		t.Errorf("auth_time = %v, want the new %d", at, fresh)
 	}
 	// An authTime in the future is the frontend's mistake.
@@ -1197,7 +1197,7 @@ func authzCaseMaxAgeExceeded(t *testing.T, f *authzFixture) {
 	now := time.Now().Unix()
 	params := authzExpectRedirect(t, f.issue(t, authzIssue{Ticket: got.Ticket, Subject: "alice", AuthTime: now}),
 		authzRedirect{uri: authzWebCB, mode: "fragment", issuer: f.a.issuer, code: "G004003", state: "abc"})
-	if at := f.idToken(t, f.a, params.Get("id_token"), f.clientID("web"))["auth_time"]; at != float64(now) {
+	if at := f.idToken(t, f.a, params.Get("id_token"), "web")["auth_time"]; at != float64(now) {
 		t.Errorf("auth_time = %v, want %d", at, now)
 	}
 }
@@ -1232,7 +1232,7 @@ func authzCaseMaxAgeSatisfied(t *testing.T, f *authzFixture) {
 	}
 	params := authzExpectRedirect(t, f.issue(t, authzIssue{Ticket: got.Ticket, Subject: "alice", AuthTime: authTime}),
 		authzRedirect{uri: authzWebCB, mode: "fragment", issuer: f.a.issuer, code: "G004003", state: "abc"})
-	if at := f.idToken(t, f.a, params.Get("id_token"), f.clientID("web"))["auth_time"]; at != float64(authTime) {
+	if at := f.idToken(t, f.a, params.Get("id_token"), "web")["auth_time"]; at != float64(authTime) {
 		t.Errorf("auth_time = %v, want %d unchanged", at, authTime)
 	}
 }

@@ -1427,7 +1427,7 @@ func tsecR12(t *testing.T, f *tsecFixture) {
 			t.Errorf("%s: %v after refresh, %v before", k, after[k], before[k])
 		}
 	}
-	if after["iss"] != tsecIssuerA || after["sub"] != tsecSubject || after["aud"] != fmt.Sprint(f.clients["web"].ClientID) ||
+	if after["iss"] != tsecIssuerA || after["sub"] != tsecSubject || after["aud"] != "web" ||
 		after["auth_time"] != float64(f.authTime) {
 		t.Errorf("refreshed ID token claims %v", after)
 	}

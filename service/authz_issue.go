@@ -150,7 +150,7 @@ func (e *Engine) mintAuthorization(ctx context.Context, svc store.Service, c sto
 	}
 	if oauth.ResponseTypeHas(req.ResponseType, "token") {
 		is := issue{grantID: grantID, subject: in.Subject, idTokenSubject: in.Sub, properties: in.Properties, authTime: authTime, acr: in.ACR, grantType: oauth.GrantImplicit,
-			userInfoClaims: req.UserInfoClaims}
+			userInfoClaims: req.UserInfoClaims, aliasUsed: req.ClientIDAliasUsed}
 		tok, lifetime, err := e.newToken(ctx, svc, c, "access", is, scopes, accessLifetime(svc, c))
 		if err != nil {
 			return AuthorizationResult{}, err
@@ -171,7 +171,7 @@ func (e *Engine) mintAuthorization(ctx context.Context, svc store.Service, c sto
 		idt, err := e.SignIDToken(ctx, svc, c, IDToken{
 			Subject: sub, Nonce: req.Nonce, AuthTime: authTime, ACR: in.ACR,
 			AccessToken: out.AccessToken, Code: out.AuthorizationCode, State: req.State,
-			Claims: claims,
+			Claims: claims, AliasUsed: req.ClientIDAliasUsed,
 		})
 		if err != nil {
 			return AuthorizationResult{}, err
@@ -218,6 +218,7 @@ func (e *Engine) newCode(ctx context.Context, svc store.Service, c store.Client,
 		ACR:                 in.ACR,
 		Nonce:               req.Nonce,
 		UserInfoClaims:      req.UserInfoClaims,
+		ClientIDAliasUsed:   req.ClientIDAliasUsed,
 		CodeChallenge:       req.CodeChallenge,
 		CodeChallengeMethod: req.CodeChallengeMethod,
 		Claims:              claimsJSON,

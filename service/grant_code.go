@@ -53,6 +53,7 @@ func (e *Engine) grantAuthorizationCode(ctx context.Context, svc store.Service, 
 		properties:     code.Properties,
 		replay:         ptrTo(codeReplay(code)),
 		userInfoClaims: code.UserInfoClaims,
+		aliasUsed:      code.ClientIDAliasUsed,
 	}
 	if slices.Contains(code.Scopes, "openid") {
 		var claims map[string]any
@@ -62,7 +63,7 @@ func (e *Engine) grantAuthorizationCode(ctx context.Context, svc store.Service, 
 			}
 		}
 		is.idToken = &IDToken{Subject: idTokenSubject(code.Subject, code.IDTokenSubject), Nonce: code.Nonce,
-			AuthTime: code.AuthTime, ACR: code.ACR, Claims: claims}
+			AuthTime: code.AuthTime, ACR: code.ACR, Claims: claims, AliasUsed: code.ClientIDAliasUsed}
 	}
 	return is, nil, nil
 }

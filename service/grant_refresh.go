@@ -58,7 +58,7 @@ func (e *Engine) grantRefreshToken(ctx context.Context, svc store.Service, c sto
 	is := issue{
 		grantID: rt.GrantID, subject: rt.Subject, idTokenSubject: rt.IDTokenSubject,
 		scopes: scopes, refreshScopes: rt.Scopes, authTime: rt.AuthTime, acr: rt.ACR,
-		properties: rt.Properties, userInfoClaims: rt.UserInfoClaims,
+		properties: rt.Properties, userInfoClaims: rt.UserInfoClaims, aliasUsed: rt.ClientIDAliasUsed,
 	}
 	if svc.RefreshTokenKept {
 		is.keepRefresh, is.keepRefreshExp = raw, rt.ExpiresAt
@@ -76,7 +76,7 @@ func (e *Engine) grantRefreshToken(ctx context.Context, svc store.Service, c sto
 	if slices.Contains(scopes, "openid") {
 		// OIDC Core §12.2: same iss, sub, aud and auth_time; a fresh iat;
 		// no nonce.
-		is.idToken = &IDToken{Subject: idTokenSubject(rt.Subject, rt.IDTokenSubject), AuthTime: rt.AuthTime, ACR: rt.ACR}
+		is.idToken = &IDToken{Subject: idTokenSubject(rt.Subject, rt.IDTokenSubject), AuthTime: rt.AuthTime, ACR: rt.ACR, AliasUsed: rt.ClientIDAliasUsed}
 	}
 	return is, nil, nil
 }

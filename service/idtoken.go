@@ -27,6 +27,10 @@ type IDToken struct {
 	// Audiences are audiences besides the client; with any, azp names the
 	// client (OIDC Core §2).
 	Audiences []string
+	// AliasUsed names the client by its clientIdAlias in aud (and azp):
+	// the grant began with a request that used the alias as client_id, and
+	// a relying party checks aud against the client_id it sends.
+	AliasUsed bool
 	// The values whose hashes the token carries (OIDC Core §3.3.2.11,
 	// FAPI §5.2.2.4): at_hash, c_hash and s_hash, each omitted when empty.
 	AccessToken, Code, State string
@@ -130,6 +134,9 @@ func (e *Engine) SignIDToken(ctx context.Context, svc store.Service, c store.Cli
 		payload[k] = v
 	}
 	clientID := fmt.Sprint(c.ClientID)
+	if t.AliasUsed && c.ClientIDAlias != "" {
+		clientID = c.ClientIDAlias
+	}
 	payload["iss"] = svc.Issuer
 	payload["sub"] = t.Subject
 	payload["iat"] = now.Unix()

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -154,4 +155,24 @@ func manyClaims(n int) map[string]any {
 		m[fmt.Sprintf("c%d", i)] = i
 	}
 	return m
+}
+
+// TestIDTokenAudienceIsTheClientIDUsed: aud is the client_id the
+// authorization request used — the alias when it named the client so, the
+// number otherwise — for the code's ID token and for refreshed ones, so a
+// relying party checks aud against the client_id it sends.
+func TestIDTokenAudienceIsTheClientIDUsed(t *testing.T) {
+	f := newTokenFixture(t, nil)
+	number := fmt.Sprint(f.clients["basic"].ClientID)
+	for _, tc := range []struct{ clientID, aud string }{{"basic", "basic"}, {number, number}} {
+		code := f.codeWith(t, "basic", "openid", url.Values{"client_id": {tc.clientID}})
+		issued := f.redeem(t, "basic", code)
+		refreshed := f.token(t, "basic", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {issued.RefreshToken}})
+		set := publicKeys(t, f.e, f.svc)
+		for name, raw := range map[string]string{"code": issued.IDToken, "refresh": refreshed.IDToken} {
+			if _, claims := verify(t, set, raw); claims["aud"] != tc.aud {
+				t.Errorf("client_id %s, %s: aud %v, want %s", tc.clientID, name, claims["aud"], tc.aud)
+			}
+		}
+	}
 }

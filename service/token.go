@@ -159,6 +159,7 @@ type issue struct {
 	idToken        *IDToken // sign one when not nil
 	properties     []store.Property
 	userInfoClaims []string // see store.Token.UserInfoClaims
+	aliasUsed      bool     // see store.Token.ClientIDAliasUsed
 	authTime       time.Time
 	acr            string
 	// replay, when set, is the mark a replay of the single-use credential
@@ -310,7 +311,7 @@ func (e *Engine) newToken(ctx context.Context, svc store.Service, c store.Client
 		ServiceID: svc.APIKey, Hash: hashToken(raw), Kind: kind, GrantID: is.grantID,
 		ClientID: c.ClientID, Subject: is.subject, Scopes: scopes, Properties: is.properties,
 		AuthTime: is.authTime, ACR: is.acr, IDTokenSubject: is.idTokenSubject, GrantType: is.grantType,
-		UserInfoClaims: is.userInfoClaims, CreatedAt: now, ExpiresAt: now.Add(time.Duration(lifetime) * time.Second),
+		UserInfoClaims: is.userInfoClaims, ClientIDAliasUsed: is.aliasUsed, CreatedAt: now, ExpiresAt: now.Add(time.Duration(lifetime) * time.Second),
 	}
 	if kind == "access" {
 		t.RefreshExpiresAt = is.refreshExp

@@ -196,7 +196,11 @@ func (e *Engine) UserInfoIssue(ctx context.Context, svc store.Service, req UserI
 		return UserInfoIssueResult{}, AsError(fmt.Errorf("get client of token: %w", err))
 	case c.UserInfoSignedResponseAlg != "":
 		// OIDC Core §5.3.2: a signed response carries iss and aud.
-		body["iss"], body["aud"] = svc.Issuer, strconv.FormatInt(c.ClientID, 10)
+		aud := strconv.FormatInt(c.ClientID, 10)
+		if t.ClientIDAliasUsed && c.ClientIDAlias != "" {
+			aud = c.ClientIDAlias // as in the grant's ID tokens
+		}
+		body["iss"], body["aud"] = svc.Issuer, aud
 		jwt, err := e.signJWT(ctx, svc, c.UserInfoSignedResponseAlg, body)
 		if err != nil {
 			return UserInfoIssueResult{}, err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,7 +210,7 @@ func TestUserInfoSigned(t *testing.T) {
 		t.Fatalf("not an ES256 JWS: %v", err)
 	}
 	_, claims := verify(t, publicKeys(t, f.e, f.svc), r.ResponseContent)
-	want := map[string]any{"sub": "alice", "name": "Alice", "iss": f.svc.Issuer, "aud": strconv.FormatInt(c.ClientID, 10)}
+	want := map[string]any{"sub": "alice", "name": "Alice", "iss": f.svc.Issuer, "aud": "basic"} // the alias the authorization request used
 	if diff := cmp.Diff(want, claims); diff != "" || tok.Headers[0].Algorithm != "ES256" {
 		t.Errorf("signed UserInfo (-want +got):\n%s", diff)
 	}

@@ -203,6 +203,9 @@ type AuthorizationCode struct {
 	// Claims is a JSON object of end-user claims for the ID token; opaque to
 	// the store.
 	Claims []byte `bson:"claims,omitempty"`
+	// ClientIDAliasUsed: the authorization request named the client by its
+	// alias, so ID tokens of the grant name it so in aud.
+	ClientIDAliasUsed bool `bson:"clientIdAliasUsed,omitempty"`
 	// UserInfoClaims are the claims the OIDC claims request parameter asked
 	// of the UserInfo endpoint (OIDC Core §5.5); carried to the tokens.
 	UserInfoClaims []string   `bson:"userInfoClaims,omitempty"`
@@ -229,6 +232,8 @@ type Token struct {
 	AuthTime       time.Time `bson:"authTime,omitempty"`
 	ACR            string    `bson:"acr,omitempty"`
 	IDTokenSubject string    `bson:"idTokenSubject,omitempty"`
+	// ClientIDAliasUsed is the authorization code's, for refreshed ID tokens.
+	ClientIDAliasUsed bool `bson:"clientIdAliasUsed,omitempty"`
 	// UserInfoClaims are the claims the authorization's claims request
 	// asked of the UserInfo endpoint, beyond those of the scopes.
 	UserInfoClaims []string `bson:"userInfoClaims,omitempty"`
