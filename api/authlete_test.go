@@ -229,7 +229,7 @@ func TestAuthleteGoClient(t *testing.T) {
 			t.Errorf("fragment = %v (%v)", v, perr)
 		}
 		claims := f.jwtClaims(t, issued.IdToken)
-		aud := strconv.FormatInt(f.client.ClientID, 10)
+		aud := "web" // the request named the client by its alias
 		if claims["iss"] != rtIssuer || claims["sub"] != "ada" || claims["nonce"] != "n-hybrid" ||
 			claims["c_hash"] != rtHalfHash(issued.AuthorizationCode) || claims["auth_time"] != float64(authTime) ||
 			!(claims["aud"] == aud || slices.Contains(anySlice(claims["aud"]), any(aud))) {

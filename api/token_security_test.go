@@ -31,9 +31,10 @@ package api
 // Not applicable to the engine, or not yet:
 //   - T01: 405 for GET /token is the frontend's answer; the engine never sees
 //     the client's method. Tested: the engine's own API is POST only.
-//   - T18, R10: the end-user store is the frontend's; the engine has no user
-//     deletion or disabling API yet to consult at redemption or refresh.
-//   - R09: no consent revocation, logout or password-change event API yet.
+//   - T18, R09, R10: the end-user store, consents and sessions are the
+//     frontend's; on such an event it revokes by subject (and client) with
+//     /api/auth/token/revoke, which ends the tokens and the pending codes
+//     (api/security_isolation_test.go TestEndUserEvents).
 //   - C09: the engine receives only the form body (`parameters`) and the
 //     Basic credentials; the frontend (SDK) must not merge the URL query
 //     into `parameters`. Nothing for the engine to refuse.

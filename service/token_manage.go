@@ -207,6 +207,11 @@ func (e *Engine) revokeOwned(ctx context.Context, svc store.Service, clientIdent
 	if err != nil {
 		return 0, AsError(fmt.Errorf("revoke tokens: %w", err))
 	}
+	// Codes not yet redeemed would mint new tokens of the same owner
+	// (SECURITY T18): they go too.
+	if _, err := e.store.DeleteCodes(ctx, svc.APIKey, f); err != nil {
+		return 0, AsError(fmt.Errorf("revoke pending codes: %w", err))
+	}
 	return n, nil
 }
 

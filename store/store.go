@@ -115,6 +115,10 @@ type CodeStore interface {
 	// the code's grant (RFC 6749 §4.1.2). An unknown hash gets ErrNotFound.
 	// Expiry is not checked here; the caller compares ExpiresAt with its clock.
 	ConsumeCode(ctx context.Context, serviceID int64, hash string) (AuthorizationCode, error)
+	// DeleteCodes deletes the service's codes that match f (by client and
+	// subject, as for tokens) and reports how many: a pending code can then
+	// no longer be redeemed, e.g. once its end-user's grants are revoked.
+	DeleteCodes(ctx context.Context, serviceID int64, f TokenFilter) (int, error)
 	// DeleteExpiredCodes removes, across all services, the codes (and their
 	// consumption marks) that expired before the given time, and reports how
 	// many codes it removed. It is housekeeping only.

@@ -22,6 +22,21 @@ func (s *Store) ConsumeCode(_ context.Context, serviceID int64, hash string) (st
 	return consumeOnce(s.codes, hashKey{serviceID, hash}, cloneCode, nil, "code")
 }
 
+// DeleteCodes implements store.CodeStore.
+func (s *Store) DeleteCodes(_ context.Context, serviceID int64, f store.TokenFilter) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, o := range s.codes {
+		c := o.rec
+		if k.service == serviceID && (f.ClientID == 0 || c.ClientID == f.ClientID) && (f.Subject == "" || c.Subject == f.Subject) {
+			delete(s.codes, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // DeleteExpiredCodes implements store.CodeStore.
 func (s *Store) DeleteExpiredCodes(_ context.Context, before time.Time) (int, error) {
 	s.mu.Lock()

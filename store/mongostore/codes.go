@@ -46,6 +46,17 @@ func (s *Store) ConsumeCode(ctx context.Context, serviceID int64, hash string) (
 	return d.AuthorizationCode, err
 }
 
+// DeleteCodes deletes the service's codes that match f and reports how
+// many. Their single-use claims stay until swept, harmlessly: no new code
+// can have a deleted code's hash.
+func (s *Store) DeleteCodes(ctx context.Context, serviceID int64, f store.TokenFilter) (int, error) {
+	res, err := s.codes.DeleteMany(ctx, tokenFilter(serviceID, f))
+	if err != nil {
+		return 0, wrap("delete codes", err)
+	}
+	return int(res.DeletedCount), nil
+}
+
 // DeleteExpiredCodes removes, across all services, the codes that expired
 // before the given time, then their claims, and reports how many codes it
 // removed. Claims go second, for the reason given at DeleteExpiredTickets.

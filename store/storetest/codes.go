@@ -199,3 +199,28 @@ func testCodeDeleteExpired(t *testing.T, s store.Store) {
 	_, err = s.ConsumeTicket(ctx(t), 1, "t-old")
 	wantErr(t, "ConsumeTicket(consumed, after the code sweep)", err, store.ErrConsumed)
 }
+
+// testCodeDeleteMatching: pending codes of an owner go, others stay.
+func testCodeDeleteMatching(t *testing.T, s store.Store) {
+	mine := newCode(1, "mine", time.Hour)
+	theirs := newCode(1, "theirs", time.Hour)
+	theirs.Subject = "user-2"
+	otherClient := newCode(1, "other-client", time.Hour)
+	otherClient.ClientID = 99
+	otherService := newCode(2, "mine", time.Hour)
+	for _, c := range []store.AuthorizationCode{mine, theirs, otherClient, otherService} {
+		mustNil(t, "CreateCode", s.CreateCode(ctx(t), c))
+	}
+	n, err := s.DeleteCodes(ctx(t), 1, store.TokenFilter{ClientID: mine.ClientID, Subject: mine.Subject})
+	mustNil(t, "DeleteCodes", err)
+	if n != 1 {
+		t.Errorf("DeleteCodes deleted %d codes, want 1", n)
+	}
+	_, err = s.ConsumeCode(ctx(t), 1, "mine")
+	wantErr(t, "ConsumeCode(deleted)", err, store.ErrNotFound)
+	for _, c := range []store.AuthorizationCode{theirs, otherClient, otherService} {
+		if _, err := s.ConsumeCode(ctx(t), c.ServiceID, c.Hash); err != nil {
+			t.Errorf("ConsumeCode(%d, %s) after another owner's deletion: %v", c.ServiceID, c.Hash, err)
+		}
+	}
+}

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CodeTenantIsolation", testCodeTenantIsolation},
 		{"CodeConsumeRace", testCodeConsumeRace},
 		{"CodeDeleteExpired", testCodeDeleteExpired},
+		{"CodeDeleteMatching", testCodeDeleteMatching},
 		{"TokenLifecycle", testTokenLifecycle},
 		{"TokenTenantIsolation", testTokenTenantIsolation},
 		{"TokenDeleteGrant", testTokenDeleteGrant},
