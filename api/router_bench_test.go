@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -65,7 +66,11 @@ func routerBenchEachStore(b *testing.B, bench func(*testing.B, *routerBench)) {
 
 func newRouterBench(b *testing.B, st store.Store) *routerBench {
 	b.Helper()
-	e := testEngine(b, st)
+	// As `go run .` and the deployments run it: with the configuration cache.
+	e, err := service.New(service.Config{Store: st, ConfigCacheTTL: 5 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
 	in := service.ServiceDefaults()
 	in.ServiceName, in.Issuer = "Bench", "https://as.example.com"
 	svc, apiSecret, err := e.CreateService(b.Context(), in)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,6 +35,13 @@ type aliasKey struct {
 // writes drop what they change. Only found records are cached, so a new
 // service or client is usable everywhere at once. Protocol state (tickets,
 // codes, tokens, keys) is never cached.
+//
+// A cached record is shared by every caller, not copied per call: copying
+// a service's slices on every API call was a tenth of an introspection's
+// cost. That is safe because the engine treats records as read-only — it
+// never writes into a record's slices — and the cache clips every slice's
+// capacity, so that an append by a caller copies instead of writing into
+// the shared array.
 type configCache struct {
 	store.Store
 	ttl time.Duration
@@ -89,14 +97,15 @@ func (c *configCache) GetService(ctx context.Context, serviceID int64) (store.Se
 	svc, ok := lookup(c.services, serviceID, c.now())
 	c.mu.Unlock()
 	if ok {
-		return svc.Clone(), nil
+		return svc, nil
 	}
 	svc, err := c.Store.GetService(ctx, serviceID)
 	if err != nil {
 		return store.Service{}, err
 	}
+	svc = clipService(svc)
 	c.mu.Lock()
-	put(c.services, serviceID, svc.Clone(), c.now(), c.ttl)
+	put(c.services, serviceID, svc, c.now(), c.ttl)
 	c.mu.Unlock()
 	return svc, nil
 }
@@ -108,14 +117,15 @@ func (c *configCache) GetClient(ctx context.Context, serviceID, clientID int64) 
 	cl, ok := lookup(c.clients, k, c.now())
 	c.mu.Unlock()
 	if ok {
-		return cl.Clone(), nil
+		return cl, nil
 	}
 	cl, err := c.Store.GetClient(ctx, serviceID, clientID)
 	if err != nil {
 		return store.Client{}, err
 	}
+	cl = clipClient(cl)
 	c.mu.Lock()
-	put(c.clients, k, cl.Clone(), c.now(), c.ttl)
+	put(c.clients, k, cl, c.now(), c.ttl)
 	c.mu.Unlock()
 	return cl, nil
 }
@@ -137,12 +147,37 @@ func (c *configCache) GetClientByAlias(ctx context.Context, serviceID int64, ali
 	if err != nil {
 		return store.Client{}, err
 	}
+	cl = clipClient(cl)
 	c.mu.Lock()
 	now := c.now()
 	put(c.aliases, k, cl.ClientID, now, c.ttl)
-	put(c.clients, clientKey{serviceID, cl.ClientID}, cl.Clone(), now, c.ttl)
+	put(c.clients, clientKey{serviceID, cl.ClientID}, cl, now, c.ttl)
 	c.mu.Unlock()
 	return cl, nil
+}
+
+// clipService and clipClient cap every slice of a record at its length, so
+// an append to a shared record's slice never writes into the shared array.
+func clipService(s store.Service) store.Service {
+	s.APISecretHash = slices.Clip(s.APISecretHash)
+	s.SupportedScopes = slices.Clip(s.SupportedScopes)
+	s.SupportedGrantTypes = slices.Clip(s.SupportedGrantTypes)
+	s.SupportedResponseTypes = slices.Clip(s.SupportedResponseTypes)
+	s.SupportedResponseModes = slices.Clip(s.SupportedResponseModes)
+	s.SupportedTokenAuthMethods = slices.Clip(s.SupportedTokenAuthMethods)
+	s.SupportedClaims = slices.Clip(s.SupportedClaims)
+	s.TrustedJWTIssuers = slices.Clip(s.TrustedJWTIssuers)
+	return s
+}
+
+func clipClient(c store.Client) store.Client {
+	c.ClientSecretHash = slices.Clip(c.ClientSecretHash)
+	c.Contacts = slices.Clip(c.Contacts)
+	c.RedirectURIs = slices.Clip(c.RedirectURIs)
+	c.GrantTypes = slices.Clip(c.GrantTypes)
+	c.ResponseTypes = slices.Clip(c.ResponseTypes)
+	c.RequestableScopes = slices.Clip(c.RequestableScopes)
+	return c
 }
 
 // forgetService drops a service and every cached client of it.

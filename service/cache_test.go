@@ -138,14 +138,21 @@ func TestConfigCacheNoLostUpdate(t *testing.T) {
 	}
 }
 
-func TestConfigCacheHandsOutCopies(t *testing.T) {
+// TestConfigCacheSharedRecordsStayIntact: cached records are shared, so
+// the cache clips their slices: a caller appending to one gets a copy and
+// the next caller still sees the record as stored.
+func TestConfigCacheSharedRecordsStayIntact(t *testing.T) {
 	c := newCluster(t)
 	ctx := context.Background()
 	first, _ := c.a.store.GetClient(ctx, c.svc.APIKey, c.client.ClientID)
-	first.RedirectURIs[0] = "https://evil.example/cb"
+	grown := append(first.RedirectURIs, "https://evil.example/cb")
 	second, _ := c.a.store.GetClient(ctx, c.svc.APIKey, c.client.ClientID)
-	if second.RedirectURIs[0] != "https://app.example.com/cb" {
-		t.Fatalf("a caller's change reached the cache: %v", second.RedirectURIs)
+	if len(second.RedirectURIs) != 1 || cap(second.RedirectURIs) != 1 || &grown[0] == &second.RedirectURIs[0] {
+		t.Fatalf("a caller's append reached the cached client: %v (cap %d)", second.RedirectURIs, cap(second.RedirectURIs))
+	}
+	svc, _ := c.a.store.GetService(ctx, c.svc.APIKey)
+	if cap(svc.SupportedClaims) != len(svc.SupportedClaims) || cap(svc.SupportedScopes) != len(svc.SupportedScopes) {
+		t.Errorf("cached service slices are not clipped")
 	}
 }
 
