@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,13 +27,26 @@ const (
 // reach our logs.
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// requestIDs draws request ids: a random prefix per process and a counter.
+// An id names a request in the logs; it is no secret, so it need not cost a
+// read of the system's random source on every call.
+var requestIDs = struct {
+	prefix string
+	n      atomic.Uint64
+}{prefix: uuid.NewString()[:18]}
+
+// newRequestID returns a request id unique across processes and calls.
+func newRequestID() string {
+	return requestIDs.prefix + strconv.FormatUint(requestIDs.n.Add(1), 36)
+}
+
 // requestID gives every request an id, reusing a well-formed incoming one,
 // and echoes it in the response.
 func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(echo.HeaderXRequestID)
 		if !safeRequestID.MatchString(id) {
-			id = uuid.NewString()
+			id = newRequestID()
 		}
 		c.Set(ctxRequestID, id)
 		c.Response().Header().Set(echo.HeaderXRequestID, id)

@@ -35,7 +35,8 @@ type Store struct {
 	// grants indexes tokens by grant, so that revoking a grant (every
 	// replayed code or refresh token, every revocation) costs the size of
 	// the grant, not a scan of every token under the write lock.
-	grants map[grantKey]map[string]struct{}
+	// A grant holds a handful of tokens, so a slice of hashes beats a set.
+	grants map[grantKey][]string
 }
 
 type grantKey struct {
@@ -65,7 +66,7 @@ func New() *Store {
 		claims:   make(map[claimKey]time.Time),
 		codes:    make(map[hashKey]*once[store.AuthorizationCode]),
 		tokens:   make(map[hashKey]store.Token),
-		grants:   make(map[grantKey]map[string]struct{}),
+		grants:   make(map[grantKey][]string),
 	}
 }
 

@@ -20,10 +20,7 @@ func (s *Store) CreateToken(_ context.Context, t store.Token) error {
 	}
 	s.tokens[key] = ownedToken(t)
 	g := grantKey{t.ServiceID, t.GrantID}
-	if s.grants[g] == nil {
-		s.grants[g] = map[string]struct{}{}
-	}
-	s.grants[g][t.Hash] = struct{}{}
+	s.grants[g] = append(s.grants[g], t.Hash)
 	return nil
 }
 
@@ -44,7 +41,7 @@ func (s *Store) DeleteGrant(_ context.Context, serviceID int64, grantID string) 
 	defer s.mu.Unlock()
 	g := grantKey{serviceID, grantID}
 	n := len(s.grants[g])
-	for hash := range s.grants[g] {
+	for _, hash := range s.grants[g] {
 		delete(s.tokens, hashKey{serviceID, hash})
 	}
 	delete(s.grants, g)
@@ -56,7 +53,7 @@ func (s *Store) DeleteGrant(_ context.Context, serviceID int64, grantID string) 
 func (s *Store) deleteToken(k hashKey, t store.Token) {
 	delete(s.tokens, k)
 	g := grantKey{k.service, t.GrantID}
-	delete(s.grants[g], k.hash)
+	s.grants[g] = slices.DeleteFunc(s.grants[g], func(h string) bool { return h == k.hash })
 	if len(s.grants[g]) == 0 {
 		delete(s.grants, g)
 	}
