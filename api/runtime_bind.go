@@ -37,6 +37,11 @@ func bindRuntime(c echo.Context, dst any) error {
 		if _, err := buf.ReadFrom(c.Request().Body); err != nil {
 			return decodeError(err)
 		}
+		// One JSON object: `null`, an array or a scalar would decode into
+		// an empty request and be judged as one.
+		if body := bytes.TrimLeft(buf.Bytes(), " \t\r\n"); len(body) > 0 && body[0] != '{' {
+			return service.Malformed("the body must hold exactly one JSON object")
+		}
 		if err := json.Unmarshal(buf.Bytes(), dst); err != nil {
 			var syntax *json.SyntaxError
 			if errors.As(err, &syntax) && strings.Contains(syntax.Error(), "after top-level value") {

@@ -183,10 +183,17 @@ func (c *Client) backoff(ctx context.Context, attempt int, retryAfter time.Durat
 	}
 }
 
+// maxReportedRetryAfter caps the Retry-After an Error reports: a larger
+// number of seconds would overflow a Duration, and no engine means it.
+const maxReportedRetryAfter = 24 * time.Hour
+
 func parseRetryAfter(h http.Header) time.Duration {
 	secs, err := strconv.Atoi(h.Get("Retry-After"))
-	if err != nil || secs < 0 {
+	switch {
+	case err != nil || secs < 0:
 		return 0
+	case secs > int(maxReportedRetryAfter/time.Second):
+		return maxReportedRetryAfter
 	}
 	return time.Duration(secs) * time.Second
 }
