@@ -59,6 +59,24 @@ var defaultHTTPClient = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
+// dropLocation removes the Location header of every answer before
+// net/http's Client sees it. The SDK never follows a redirect, and the
+// Client parses Location before any CheckRedirect could decline it, so a
+// malformed one would turn the engine's answer into an untyped error.
+type dropLocation struct{ base http.RoundTripper }
+
+func (d dropLocation) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := d.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(r)
+	if resp != nil {
+		resp.Header.Del("Location")
+	}
+	return resp, err
+}
+
 // call is one API call, ready to be sent as often as retrying allows.
 type call struct {
 	method, path string
@@ -227,10 +245,11 @@ func (c *Client) attempt(ctx context.Context, cl call) (answer, bool, error) {
 	if cl.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient
+	hc := *defaultHTTPClient
+	if c.HTTPClient != nil {
+		hc = *c.HTTPClient
 	}
+	hc.Transport = dropLocation{hc.Transport}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return answer{}, gotConn.Load() || !isDialError(err), err

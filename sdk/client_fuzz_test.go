@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -201,14 +200,6 @@ func FuzzResponseHandling(f *testing.F) {
 			t.Fatalf("read %d bytes of a %d-byte answer; the cap is %d", e.read, size, maxResponse)
 		}
 		get := call == fuzzCallDoGet || call == fuzzCallGetClient
-		if fuzzKnownBadLocation(status, e.header) {
-			t.Logf("known bug: status %d with Location %q: error %v", status, e.header.Get("Location"), err)
-			if e.requests != 1 && !(get && e.requests == 2) {
-				t.Fatalf("%d requests for status %d (call %d)", e.requests, status, call)
-			}
-			fuzzCheckRespond(t, Action(action), string(body))
-			return
-		}
 		retried := get && (status == 502 || status == 503 || status == 504 || size > maxResponse)
 		if e.requests != 1 && !(retried && e.requests == 2) {
 			t.Fatalf("%d requests for status %d (call %d)", e.requests, status, call)
@@ -238,27 +229,6 @@ func FuzzResponseHandling(f *testing.F) {
 
 		fuzzCheckRespond(t, Action(action), string(body))
 	})
-}
-
-// fuzzKnownBadLocation reports whether an answer meets the KNOWN BUG,
-// reported and not fixed yet: for a redirect whose Location does not parse,
-// net/http's Client fails before CheckRedirect can keep the answer, so the
-// call returns that error (and a GET is tried again, as after a network
-// error) instead of an *Error with the status. The regression seed is
-// testdata/fuzz/FuzzResponseHandling/redirect-bad-location; once it is
-// fixed, this must go.
-func fuzzKnownBadLocation(status int, h http.Header) bool {
-	switch status {
-	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-	default:
-		return false
-	}
-	loc := h.Get("Location")
-	if loc == "" {
-		return false
-	}
-	_, err := (&url.URL{Scheme: "http", Host: "engine.test", Path: "/api/"}).Parse(loc)
-	return err != nil
 }
 
 // fuzzCheckError checks the *Error of a non-2xx answer.
