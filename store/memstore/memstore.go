@@ -31,7 +31,7 @@ type Store struct {
 	keys     map[keyKey]store.SigningKey
 	claims   map[claimKey]time.Time
 	codes    map[hashKey]*once[store.AuthorizationCode]
-	tokens   map[hashKey]store.Token
+	tokens   map[hashKey][]byte // packed: see packToken
 	// grants indexes tokens by grant, so that revoking a grant (every
 	// replayed code or refresh token, every revocation) costs the size of
 	// the grant, not a scan of every token under the write lock.
@@ -65,7 +65,7 @@ func New() *Store {
 		keys:     make(map[keyKey]store.SigningKey),
 		claims:   make(map[claimKey]time.Time),
 		codes:    make(map[hashKey]*once[store.AuthorizationCode]),
-		tokens:   make(map[hashKey]store.Token),
+		tokens:   make(map[hashKey][]byte),
 		grants:   make(map[grantKey][]string),
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-oss/gatehouse/store"
@@ -18,7 +17,7 @@ func (s *Store) CreateToken(_ context.Context, t store.Token) error {
 	if _, ok := s.tokens[key]; ok {
 		return fmt.Errorf("memstore: create token: %w", store.ErrAlreadyExists)
 	}
-	s.tokens[key] = ownedToken(t)
+	s.tokens[key] = packToken(t)
 	g := grantKey{t.ServiceID, t.GrantID}
 	s.grants[g] = append(s.grants[g], t.Hash)
 	return nil
@@ -28,11 +27,12 @@ func (s *Store) CreateToken(_ context.Context, t store.Token) error {
 func (s *Store) GetToken(_ context.Context, serviceID int64, hash string) (store.Token, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, ok := s.tokens[hashKey{serviceID, hash}]
+	k := hashKey{serviceID, hash}
+	b, ok := s.tokens[k]
 	if !ok {
 		return store.Token{}, fmt.Errorf("memstore: get token: %w", store.ErrNotFound)
 	}
-	return cloneToken(t), nil
+	return unpackToken(k, b), nil
 }
 
 // DeleteGrant implements store.TokenStore, through the grant index.
@@ -73,12 +73,17 @@ func (s *Store) ListTokens(_ context.Context, serviceID int64, f store.TokenFilt
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var all []store.Token
-	for _, t := range s.tokens {
-		if matches(t, serviceID, f) {
+	for k, b := range s.tokens {
+		if k.service != serviceID {
+			continue
+		}
+		if t := unpackToken(k, b); matches(t, serviceID, f) {
 			all = append(all, t)
 		}
 	}
-	page := listPage(all, p, func(t store.Token) time.Time { return t.CreatedAt }, func(t store.Token) string { return t.Hash }, cloneToken)
+	// Unpacked records are fresh copies already: nothing to clone.
+	page := listPage(all, p, func(t store.Token) time.Time { return t.CreatedAt }, func(t store.Token) string { return t.Hash },
+		func(t store.Token) store.Token { return t })
 	return page, len(all), nil
 }
 
@@ -87,8 +92,11 @@ func (s *Store) DeleteTokens(_ context.Context, serviceID int64, f store.TokenFi
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for k, t := range s.tokens {
-		if matches(t, serviceID, f) {
+	for k, b := range s.tokens {
+		if k.service != serviceID {
+			continue
+		}
+		if t := unpackToken(k, b); matches(t, serviceID, f) {
 			s.deleteToken(k, t)
 			n++
 		}
@@ -101,34 +109,11 @@ func (s *Store) DeleteExpiredTokens(_ context.Context, before time.Time) (int, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for k, t := range s.tokens {
-		if t.ExpiresAt.Before(before) {
+	for k, b := range s.tokens {
+		if t := unpackToken(k, b); t.ExpiresAt.Before(before) {
 			s.deleteToken(k, t)
 			n++
 		}
 	}
 	return n, nil
-}
-
-// ownedToken is the copy of t the store keeps. Its strings are copied too:
-// a scope parsed out of a request is a substring of the whole request, and
-// keeping it would keep up to 16 KiB of parameters alive per stored token.
-func ownedToken(t store.Token) store.Token {
-	t = cloneToken(t)
-	for i, s := range t.Scopes {
-		t.Scopes[i] = strings.Clone(s)
-	}
-	t.Subject = strings.Clone(t.Subject)
-	return t
-}
-
-func cloneToken(t store.Token) store.Token {
-	t.Scopes = slices.Clone(t.Scopes)
-	t.UserInfoClaims = slices.Clone(t.UserInfoClaims)
-	t.Properties = slices.Clone(t.Properties) // Property holds no references
-	t.CreatedAt = storedTime(t.CreatedAt)
-	t.ExpiresAt = storedTime(t.ExpiresAt)
-	t.RefreshExpiresAt = storedTime(t.RefreshExpiresAt)
-	t.AuthTime = storedTime(t.AuthTime)
-	return t
 }
