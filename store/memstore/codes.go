@@ -2,24 +2,30 @@ package memstore
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/gatehouse-oss/gatehouse/store"
 )
 
-// CreateCode implements store.CodeStore.
+// CreateCode implements store.CodeStore. The code is kept packed (see
+// packCode).
 func (s *Store) CreateCode(_ context.Context, c store.AuthorizationCode) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return createOnce(s.codes, hashKey{c.ServiceID, c.Hash}, cloneCode(c), "code")
+	return createOnce(s.codes, hashKey{c.ServiceID, c.Hash}, packCode(c), "code")
 }
 
 // ConsumeCode implements store.CodeStore.
 func (s *Store) ConsumeCode(_ context.Context, serviceID int64, hash string) (store.AuthorizationCode, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return consumeOnce(s.codes, hashKey{serviceID, hash}, cloneCode, nil, "code")
+	k := hashKey{serviceID, hash}
+	// Unpacking makes fresh values, so the packed bytes need no copy.
+	b, err := consumeOnce(s.codes, k, func(b []byte) []byte { return b }, nil, "code")
+	if b == nil {
+		return store.AuthorizationCode{}, err
+	}
+	return unpackCode(k, b), err
 }
 
 // DeleteCodes implements store.CodeStore.
@@ -28,8 +34,10 @@ func (s *Store) DeleteCodes(_ context.Context, serviceID int64, f store.TokenFil
 	defer s.mu.Unlock()
 	n := 0
 	for k, o := range s.codes {
-		c := o.rec
-		if k.service == serviceID && (f.ClientID == 0 || c.ClientID == f.ClientID) && (f.Subject == "" || c.Subject == f.Subject) {
+		if k.service != serviceID {
+			continue
+		}
+		if c := unpackCode(k, o.rec); (f.ClientID == 0 || c.ClientID == f.ClientID) && (f.Subject == "" || c.Subject == f.Subject) {
 			delete(s.codes, k)
 			n++
 		}
@@ -41,16 +49,5 @@ func (s *Store) DeleteCodes(_ context.Context, serviceID int64, f store.TokenFil
 func (s *Store) DeleteExpiredCodes(_ context.Context, before time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return deleteExpiredOnce(s.codes, before, func(c store.AuthorizationCode) time.Time { return c.ExpiresAt }), nil
-}
-
-func cloneCode(c store.AuthorizationCode) store.AuthorizationCode {
-	c.Scopes = slices.Clone(c.Scopes)
-	c.Claims = slices.Clone(c.Claims)
-	c.UserInfoClaims = slices.Clone(c.UserInfoClaims)
-	c.Properties = slices.Clone(c.Properties) // Property holds no references
-	c.AuthTime = storedTime(c.AuthTime)
-	c.CreatedAt = storedTime(c.CreatedAt)
-	c.ExpiresAt = storedTime(c.ExpiresAt)
-	return c
+	return deleteExpiredOnce(s.codes, before, func(b []byte) time.Time { return unpackCode(hashKey{}, b).ExpiresAt }), nil
 }

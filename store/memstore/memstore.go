@@ -30,8 +30,8 @@ type Store struct {
 	tickets  map[hashKey]*once[store.Ticket]
 	keys     map[keyKey]store.SigningKey
 	claims   map[claimKey]time.Time
-	codes    map[hashKey]*once[store.AuthorizationCode]
-	tokens   map[hashKey][]byte // packed: see packToken
+	codes    map[hashKey]*once[[]byte] // packed: see packCode
+	tokens   map[hashKey][]byte        // packed: see packToken
 	// grants indexes tokens by grant, so that revoking a grant (every
 	// replayed code or refresh token, every revocation) costs the size of
 	// the grant, not a scan of every token under the write lock.
@@ -64,7 +64,7 @@ func New() *Store {
 		tickets:  make(map[hashKey]*once[store.Ticket]),
 		keys:     make(map[keyKey]store.SigningKey),
 		claims:   make(map[claimKey]time.Time),
-		codes:    make(map[hashKey]*once[store.AuthorizationCode]),
+		codes:    make(map[hashKey]*once[[]byte]),
 		tokens:   make(map[hashKey][]byte),
 		grants:   make(map[grantKey][]string),
 	}

@@ -7,12 +7,13 @@ import (
 	"github.com/gatehouse-oss/gatehouse/store"
 )
 
-// A stored token is kept packed into one byte slice: a memstore holds one
-// record per live token — hundreds of thousands under load — and a struct
-// of strings and slices is a dozen pointers the garbage collector marks on
-// every cycle, while a []byte is never scanned. Packing also copies every
-// string, so no record keeps alive the request it was parsed from.
-// ServiceID and Hash are not packed: the map key holds them.
+// Stored tokens and codes are kept packed into one byte slice each: a
+// memstore holds a record per live token and per recent code — hundreds of
+// thousands under load — and a struct of strings and slices is a dozen
+// pointers the garbage collector marks on every cycle, while a []byte is
+// never scanned. Packing also copies every string, so no record keeps alive
+// the request it was parsed from. ServiceID and Hash are not packed: the
+// map key holds them.
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -43,6 +44,14 @@ func appendBool(b []byte, v bool) []byte {
 	return append(b, 0)
 }
 
+func appendProperties(b []byte, ps []store.Property) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ps)))
+	for _, p := range ps {
+		b = appendBool(appendString(appendString(b, p.Key), p.Value), p.Hidden)
+	}
+	return b
+}
+
 func packToken(t store.Token) []byte {
 	b := make([]byte, 0, 160)
 	b = appendString(b, t.Kind)
@@ -50,10 +59,7 @@ func packToken(t store.Token) []byte {
 	b = binary.AppendVarint(b, t.ClientID)
 	b = appendString(b, t.Subject)
 	b = appendStrings(b, t.Scopes)
-	b = binary.AppendUvarint(b, uint64(len(t.Properties)))
-	for _, p := range t.Properties {
-		b = appendBool(appendString(appendString(b, p.Key), p.Value), p.Hidden)
-	}
+	b = appendProperties(b, t.Properties)
 	b = appendTime(b, t.AuthTime)
 	b = appendString(b, t.ACR)
 	b = appendString(b, t.IDTokenSubject)
@@ -120,6 +126,18 @@ func (u *unpacker) time() time.Time {
 	return time.UnixMilli(u.varint()).UTC()
 }
 
+func (u *unpacker) properties() []store.Property {
+	n := u.uvarint()
+	if n == 0 {
+		return nil
+	}
+	out := make([]store.Property, n)
+	for i := range out {
+		out[i] = store.Property{Key: u.string(), Value: u.string(), Hidden: u.bool()}
+	}
+	return out
+}
+
 func unpackToken(k hashKey, b []byte) store.Token {
 	u := unpacker{b}
 	t := store.Token{ServiceID: k.service, Hash: k.hash}
@@ -128,12 +146,7 @@ func unpackToken(k hashKey, b []byte) store.Token {
 	t.ClientID = u.varint()
 	t.Subject = u.string()
 	t.Scopes = u.strings()
-	if n := u.uvarint(); n > 0 {
-		t.Properties = make([]store.Property, n)
-		for i := range t.Properties {
-			t.Properties[i] = store.Property{Key: u.string(), Value: u.string(), Hidden: u.bool()}
-		}
-	}
+	t.Properties = u.properties()
 	t.AuthTime = u.time()
 	t.ACR = u.string()
 	t.IDTokenSubject = u.string()
@@ -144,4 +157,51 @@ func unpackToken(k hashKey, b []byte) store.Token {
 	t.CreatedAt = u.time()
 	t.ExpiresAt = u.time()
 	return t
+}
+
+func packCode(c store.AuthorizationCode) []byte {
+	b := make([]byte, 0, 256+len(c.Claims))
+	b = appendString(b, c.GrantID)
+	b = binary.AppendVarint(b, c.ClientID)
+	b = appendString(b, c.RedirectURI)
+	b = appendStrings(b, c.Scopes)
+	b = appendString(b, c.Subject)
+	b = appendString(b, c.IDTokenSubject)
+	b = appendTime(b, c.AuthTime)
+	b = appendString(b, c.ACR)
+	b = appendString(b, c.Nonce)
+	b = appendString(b, c.CodeChallenge)
+	b = appendString(b, c.CodeChallengeMethod)
+	b = appendString(b, string(c.Claims))
+	b = appendBool(b, c.ClientIDAliasUsed)
+	b = appendStrings(b, c.UserInfoClaims)
+	b = appendProperties(b, c.Properties)
+	b = appendTime(b, c.CreatedAt)
+	b = appendTime(b, c.ExpiresAt)
+	return b
+}
+
+func unpackCode(k hashKey, b []byte) store.AuthorizationCode {
+	u := unpacker{b}
+	c := store.AuthorizationCode{ServiceID: k.service, Hash: k.hash}
+	c.GrantID = u.string()
+	c.ClientID = u.varint()
+	c.RedirectURI = u.string()
+	c.Scopes = u.strings()
+	c.Subject = u.string()
+	c.IDTokenSubject = u.string()
+	c.AuthTime = u.time()
+	c.ACR = u.string()
+	c.Nonce = u.string()
+	c.CodeChallenge = u.string()
+	c.CodeChallengeMethod = u.string()
+	if claims := u.string(); claims != "" {
+		c.Claims = []byte(claims)
+	}
+	c.ClientIDAliasUsed = u.bool()
+	c.UserInfoClaims = u.strings()
+	c.Properties = u.properties()
+	c.CreatedAt = u.time()
+	c.ExpiresAt = u.time()
+	return c
 }
