@@ -110,11 +110,7 @@ func (s *server) introspectionStandard(c echo.Context) error {
 	}
 	r, err := s.engine.IntrospectStandard(c.Request().Context(), svc, in.Parameters)
 	if err != nil {
-		fault, err := s.engineFault(c, err)
-		if err != nil {
-			return err
-		}
-		return answer(c, fault.Action, fault)
+		return s.answerFault(c, err)
 	}
 	return answer(c, r.Action, runtimeResultJSON{ResultCode: r.ResultCode, ResultMessage: r.ResultMessage,
 		Action: r.Action, ResponseContent: r.ResponseContent})
