@@ -198,7 +198,7 @@ func TestTokenErrors(t *testing.T) {
 		{"PKCE_verifier_wrong", "basic", func() url.Values {
 			return url.Values{"grant_type": {"authorization_code"}, "code": {f.code(t, "basic", "openid")}, "redirect_uri": {"https://app.example.com/cb"}, "code_verifier": {strings.Repeat("a", 43)}}
 		}, ActionBadRequest, "invalid_grant"},
-		{"T09_code_of_another_client", "post", func() url.Values {
+		{"T10_code_of_another_client", "post", func() url.Values {
 			return url.Values{"grant_type": {"authorization_code"}, "code": {f.code(t, "basic", "openid")}, "redirect_uri": {"https://app.example.com/cb"}, "code_verifier": {verifier}}
 		}, ActionBadRequest, "invalid_grant"},
 		{"duplicate_parameter", "basic", func() url.Values {
@@ -223,16 +223,16 @@ func TestTokenClientAuthentication(t *testing.T) {
 		{"basic", TokenRequest{Parameters: cc, ClientID: "basic", ClientSecret: f.secrets["basic"]}, true},
 		{"basic by numeric id", TokenRequest{Parameters: cc, ClientID: itoa(f.clients["basic"].ClientID), ClientSecret: f.secrets["basic"]}, true},
 		{"post", TokenRequest{Parameters: cc + "&client_id=post&client_secret=" + url.QueryEscape(f.secrets["post"])}, true},
-		{"C01 wrong secret", TokenRequest{Parameters: cc, ClientID: "basic", ClientSecret: "wrong"}, false},
-		{"C02 unknown client", TokenRequest{Parameters: cc, ClientID: "nobody", ClientSecret: "x"}, false},
-		{"C03 no authentication", TokenRequest{Parameters: cc}, false},
-		{"C04 two methods", TokenRequest{Parameters: cc + "&client_secret=" + url.QueryEscape(f.secrets["basic"]), ClientID: "basic", ClientSecret: f.secrets["basic"]}, false},
-		{"C05 post by a basic client", TokenRequest{Parameters: cc + "&client_id=basic&client_secret=" + url.QueryEscape(f.secrets["basic"])}, false},
-		{"C05 basic by a post client", TokenRequest{Parameters: cc, ClientID: "post", ClientSecret: f.secrets["post"]}, false},
-		{"C06 public client claiming none for a confidential one", TokenRequest{Parameters: cc + "&client_id=basic"}, false},
-		{"C07 secret of another client", TokenRequest{Parameters: cc, ClientID: "basic", ClientSecret: f.secrets["post"]}, false},
-		{"C08 body client_id differs from Basic", TokenRequest{Parameters: cc + "&client_id=post", ClientID: "basic", ClientSecret: f.secrets["basic"]}, false},
-		{"C09 bad percent-encoding in Basic", TokenRequest{Parameters: cc, ClientID: "%zz", ClientSecret: "x"}, false},
+		{"C02 wrong secret", TokenRequest{Parameters: cc, ClientID: "basic", ClientSecret: "wrong"}, false},
+		{"C03 unknown client", TokenRequest{Parameters: cc, ClientID: "nobody", ClientSecret: "x"}, false},
+		{"C01 no authentication", TokenRequest{Parameters: cc}, false},
+		{"C05 two methods", TokenRequest{Parameters: cc + "&client_secret=" + url.QueryEscape(f.secrets["basic"]), ClientID: "basic", ClientSecret: f.secrets["basic"]}, false},
+		{"C04 post by a basic client", TokenRequest{Parameters: cc + "&client_id=basic&client_secret=" + url.QueryEscape(f.secrets["basic"])}, false},
+		{"C04 basic by a post client", TokenRequest{Parameters: cc, ClientID: "post", ClientSecret: f.secrets["post"]}, false},
+		{"C08 confidential client without a secret", TokenRequest{Parameters: cc + "&client_id=basic"}, false},
+		{"C02 secret of another client", TokenRequest{Parameters: cc, ClientID: "basic", ClientSecret: f.secrets["post"]}, false},
+		{"C06 body client_id differs from Basic", TokenRequest{Parameters: cc + "&client_id=post", ClientID: "basic", ClientSecret: f.secrets["basic"]}, false},
+		{"C10 bad percent-encoding in Basic", TokenRequest{Parameters: cc, ClientID: "%zz", ClientSecret: "x"}, false},
 		{"client assertion of the wrong type", TokenRequest{Parameters: cc + "&client_id=basic&client_assertion_type=x&client_assertion=y"}, false},
 	}
 	for _, tc := range cases {
