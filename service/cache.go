@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 
@@ -103,7 +102,7 @@ func (c *configCache) GetService(ctx context.Context, serviceID int64) (store.Se
 	if err != nil {
 		return store.Service{}, err
 	}
-	svc = clipService(svc)
+	svc = svc.Clip()
 	c.mu.Lock()
 	put(c.services, serviceID, svc, c.now(), c.ttl)
 	c.mu.Unlock()
@@ -123,7 +122,7 @@ func (c *configCache) GetClient(ctx context.Context, serviceID, clientID int64) 
 	if err != nil {
 		return store.Client{}, err
 	}
-	cl = clipClient(cl)
+	cl = cl.Clip()
 	c.mu.Lock()
 	put(c.clients, k, cl, c.now(), c.ttl)
 	c.mu.Unlock()
@@ -147,37 +146,13 @@ func (c *configCache) GetClientByAlias(ctx context.Context, serviceID int64, ali
 	if err != nil {
 		return store.Client{}, err
 	}
-	cl = clipClient(cl)
+	cl = cl.Clip()
 	c.mu.Lock()
 	now := c.now()
 	put(c.aliases, k, cl.ClientID, now, c.ttl)
 	put(c.clients, clientKey{serviceID, cl.ClientID}, cl, now, c.ttl)
 	c.mu.Unlock()
 	return cl, nil
-}
-
-// clipService and clipClient cap every slice of a record at its length, so
-// an append to a shared record's slice never writes into the shared array.
-func clipService(s store.Service) store.Service {
-	s.APISecretHash = slices.Clip(s.APISecretHash)
-	s.SupportedScopes = slices.Clip(s.SupportedScopes)
-	s.SupportedGrantTypes = slices.Clip(s.SupportedGrantTypes)
-	s.SupportedResponseTypes = slices.Clip(s.SupportedResponseTypes)
-	s.SupportedResponseModes = slices.Clip(s.SupportedResponseModes)
-	s.SupportedTokenAuthMethods = slices.Clip(s.SupportedTokenAuthMethods)
-	s.SupportedClaims = slices.Clip(s.SupportedClaims)
-	s.TrustedJWTIssuers = slices.Clip(s.TrustedJWTIssuers)
-	return s
-}
-
-func clipClient(c store.Client) store.Client {
-	c.ClientSecretHash = slices.Clip(c.ClientSecretHash)
-	c.Contacts = slices.Clip(c.Contacts)
-	c.RedirectURIs = slices.Clip(c.RedirectURIs)
-	c.GrantTypes = slices.Clip(c.GrantTypes)
-	c.ResponseTypes = slices.Clip(c.ResponseTypes)
-	c.RequestableScopes = slices.Clip(c.RequestableScopes)
-	return c
 }
 
 // forgetService drops a service and every cached client of it.

@@ -279,3 +279,29 @@ func (c Client) Clone() Client {
 	c.RequestableScopes = slices.Clone(c.RequestableScopes)
 	return c
 }
+
+// Clip caps every slice of the service at its length, so that an append
+// by one holder of a shared record copies instead of writing into the
+// array the others read (the engine's configuration cache shares records).
+func (s Service) Clip() Service {
+	s.APISecretHash = slices.Clip(s.APISecretHash)
+	s.SupportedScopes = slices.Clip(s.SupportedScopes)
+	s.SupportedGrantTypes = slices.Clip(s.SupportedGrantTypes)
+	s.SupportedResponseTypes = slices.Clip(s.SupportedResponseTypes)
+	s.SupportedResponseModes = slices.Clip(s.SupportedResponseModes)
+	s.SupportedTokenAuthMethods = slices.Clip(s.SupportedTokenAuthMethods)
+	s.SupportedClaims = slices.Clip(s.SupportedClaims)
+	s.TrustedJWTIssuers = slices.Clip(s.TrustedJWTIssuers)
+	return s
+}
+
+// Clip caps every slice of the client at its length; see Service.Clip.
+func (c Client) Clip() Client {
+	c.ClientSecretHash = slices.Clip(c.ClientSecretHash)
+	c.Contacts = slices.Clip(c.Contacts)
+	c.RedirectURIs = slices.Clip(c.RedirectURIs)
+	c.GrantTypes = slices.Clip(c.GrantTypes)
+	c.ResponseTypes = slices.Clip(c.ResponseTypes)
+	c.RequestableScopes = slices.Clip(c.RequestableScopes)
+	return c
+}
